@@ -1,0 +1,1 @@
+"""Pure, synchronous domain: plans, money rules, preview, funding, ids, events and fold."""

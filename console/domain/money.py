@@ -1,0 +1,110 @@
+"""Decimal money and quantity rules: exact parsing and the rounding modes of DESIGN §3."""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
+
+CENT = Decimal("0.01")
+QTY_STEP = Decimal("0.000000001")  # 9 decimals: Alpaca's fractional precision
+SCALE_STEP = Decimal("0.000001")
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+# Wide enough that no product or quotient of plan values loses a digit before we round it.
+_EXACT = Context(prec=60)
+
+
+class DecimalParseError(ValueError):
+    """A value that is not an exact finite decimal."""
+
+
+def to_decimal(value: object) -> Decimal:
+    """Return `value` as an exact finite Decimal (str, int or Decimal; never float)."""
+    if isinstance(value, bool):
+        raise DecimalParseError("expected a decimal number, got a boolean")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise DecimalParseError("expected a decimal number, got an empty string")
+        try:
+            result = Decimal(text)
+        except InvalidOperation as exc:
+            raise DecimalParseError(f"not a decimal number: {value!r}") from exc
+    elif isinstance(value, float):
+        raise DecimalParseError("binary floats are not accepted for money; write the number")
+    else:
+        raise DecimalParseError(f"expected a decimal number, got {type(value).__name__}")
+    if not result.is_finite():
+        raise DecimalParseError(f"not a finite number: {value!r}")
+    return result
+
+
+def mul(a: Decimal, b: Decimal) -> Decimal:
+    """Exact product (60 significant digits)."""
+    with localcontext(_EXACT):
+        return a * b
+
+
+def div(a: Decimal, b: Decimal) -> Decimal:
+    """Quotient to 60 significant digits, before any rounding rule is applied."""
+    with localcontext(_EXACT):
+        return a / b
+
+
+def add(*values: Decimal) -> Decimal:
+    """Exact sum."""
+    with localcontext(_EXACT):
+        total = ZERO
+        for value in values:
+            total += value
+        return total
+
+
+def sub(a: Decimal, b: Decimal) -> Decimal:
+    """Exact difference."""
+    with localcontext(_EXACT):
+        return a - b
+
+
+def round_down(value: Decimal, step: Decimal) -> Decimal:
+    """Round toward zero to the exponent of `step`."""
+    with localcontext(_EXACT):
+        return value.quantize(step, rounding=ROUND_DOWN)
+
+
+def cents_half_up(value: Decimal) -> Decimal:
+    """Round half-up to cents."""
+    with localcontext(_EXACT):
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def cents_down(value: Decimal) -> Decimal:
+    """Round down to cents."""
+    return round_down(value, CENT)
+
+
+def qty_down(value: Decimal, fractionable: bool) -> Decimal:
+    """Round a share quantity down to 9 decimals, or to whole shares."""
+    return round_down(value, QTY_STEP if fractionable else ONE)
+
+
+def whole(value: Decimal) -> Decimal:
+    """Round down to whole units."""
+    return round_down(value, ONE)
+
+
+def normalized_str(value: Decimal) -> str:
+    """Canonical text of a Decimal: no exponent, no trailing zeros ("0" for zero)."""
+    if value.is_zero():
+        return "0"
+    text = format(value.normalize(), "f")
+    return text
+
+
+def plain_str(value: Decimal) -> str:
+    """Fixed-point text keeping the value's own exponent (cents stay "12.30")."""
+    return format(value, "f")

@@ -1,0 +1,359 @@
+"""The RebalancePlan (schema 1.x) model and its exact, all-errors JSON loader (DESIGN §2.1)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from console.domain.canonical import canonical_json, sha256_hex
+from console.domain.errors import FieldIssue, InputError
+from console.domain.market import Frozen
+from console.domain.money import DecimalParseError, sub, to_decimal
+
+MAX_PLAN_BYTES = 10 * 1024 * 1024
+SYMBOL_RE = re.compile(r"^[A-Z0-9.\-]{1,10}$")
+SCHEMA_RE = re.compile(r"^1(\.\d+){0,2}$")
+WEIGHT_SUM_TOLERANCE = Decimal("0.000001")
+
+
+class Action(StrEnum):
+    """What the plan asks for a symbol."""
+
+    BUY = "BUY"
+    SELL = "SELL"
+    HOLD = "HOLD"
+
+
+class Urgency(StrEnum):
+    """Execution urgency hint."""
+
+    LOW = "LOW"
+    NORMAL = "NORMAL"
+    HIGH = "HIGH"
+    URGENT = "URGENT"
+
+
+class PlanItem(Frozen):
+    """One symbol of the plan."""
+
+    symbol: str
+    current_weight: Decimal
+    target_weight: Decimal
+    weight_diff: Decimal
+    target_value: Decimal
+    current_value: Decimal
+    trade_amount: Decimal
+    action: Action
+    priority: int
+
+
+class RebalancePlan(Frozen):
+    """A validated rebalance plan."""
+
+    schema_version: str
+    plan_id: str
+    correlation_id: str
+    causation_id: str
+    timestamp: datetime
+    items: tuple[PlanItem, ...]
+    total_portfolio_value: Decimal
+    total_trade_value: Decimal
+    max_drift_tolerance: Decimal | None = None
+    execution_urgency: Urgency = Urgency.NORMAL
+    estimated_duration_minutes: int | None = None
+    metadata: dict[str, Any] | None = None
+
+    def digest(self) -> str:
+        """sha256 of the canonical JSON of the validated plan."""
+        return sha256_hex(canonical_json(self))
+
+
+class LoadedPlan(Frozen):
+    """A plan with the digest that identifies it and where it came from."""
+
+    plan: RebalancePlan
+    digest: str
+    source: str
+    kind: str  # "plan" (JSON) or "targets" (CSV)
+
+
+T = TypeVar("T")
+
+
+class _Collector:
+    """Collects field issues while reading a JSON document."""
+
+    def __init__(self) -> None:
+        self.issues: list[FieldIssue] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.issues.append(FieldIssue(path, message))
+
+    def field(
+        self,
+        obj: dict[str, Any],
+        key: str,
+        path: str,
+        convert: Callable[[Any], T],
+        *,
+        required: bool = True,
+        default: T | None = None,
+    ) -> T | None:
+        if key not in obj or (obj[key] is None and not required):
+            if required:
+                self.add(path, "is required")
+            return default
+        try:
+            return convert(obj[key])
+        except (ValueError, TypeError) as exc:
+            self.add(path, str(exc))
+            return None
+
+
+def _nonempty_str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {_json_type(value)}")
+    if not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    if value is None:
+        return "null"
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return "a number"
+    return names.get(type(value), type(value).__name__)
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, (dict, list)) or value is None:
+        raise TypeError(f"expected a decimal number, got {_json_type(value)}")
+    try:
+        return to_decimal(value)
+    except DecimalParseError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _bounded(low: Decimal | None, high: Decimal | None) -> Callable[[Any], Decimal]:
+    def convert(value: Any) -> Decimal:
+        number = _decimal(value)
+        if low is not None and number < low:
+            raise ValueError(f"must be >= {low}, got {value}")
+        if high is not None and number > high:
+            raise ValueError(f"must be <= {high}, got {value}")
+        return number
+
+    return convert
+
+
+def _enum(kind: type[StrEnum]) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        if not isinstance(value, str):
+            raise TypeError(f"expected a string, got {_json_type(value)}")
+        try:
+            return kind(value.strip().upper())
+        except ValueError:
+            allowed = "/".join(m.value for m in kind)  # type: ignore[attr-defined]
+            raise ValueError(f"must be one of {allowed}, got {value!r}") from None
+
+    return convert
+
+
+def _int_in(low: int, high: int | None) -> Callable[[Any], int]:
+    def convert(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            raise TypeError(f"expected an integer, got {_json_type(value)}")
+        number = Decimal(value)
+        if number != number.to_integral_value():
+            raise ValueError(f"expected an integer, got {value}")
+        result = int(number)
+        if result < low or (high is not None and result > high):
+            bound = f"{low}..{high}" if high is not None else f">= {low}"
+            raise ValueError(f"must be {bound}, got {result}")
+        return result
+
+    return convert
+
+
+def _timestamp(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO-8601 string, got {_json_type(value)}")
+    try:
+        stamp = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"not an ISO-8601 timestamp: {value!r}") from None
+    if stamp.tzinfo is None or stamp.utcoffset() is None:
+        raise ValueError(f"needs a timezone (Z or an offset): {value!r}")
+    return stamp
+
+
+def _schema_version(value: Any) -> str:
+    text = _nonempty_str(value).strip()
+    if not SCHEMA_RE.match(text):
+        raise ValueError(f"unsupported schema version {text!r} (this console reads 1.x)")
+    return text
+
+
+def _symbol(value: Any) -> str:
+    text = _nonempty_str(value).strip().upper()
+    if not SYMBOL_RE.match(text):
+        raise ValueError(f"must be 1-10 letters, digits, '.' or '-', got {value!r}")
+    return text
+
+
+def _metadata(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object or null, got {_json_type(value)}")
+    return value
+
+
+_WEIGHT = _bounded(Decimal(0), Decimal(1))
+_NON_NEGATIVE = _bounded(Decimal(0), None)
+
+
+def _read_item(col: _Collector, raw: Any, index: int) -> PlanItem | None:
+    base = f"items[{index}]"
+    if not isinstance(raw, dict):
+        col.add(base, f"expected an object, got {_json_type(raw)}")
+        return None
+    before = len(col.issues)
+    symbol = col.field(raw, "symbol", f"{base}.symbol", _symbol)
+    target_weight = col.field(raw, "target_weight", f"{base}.target_weight", _WEIGHT)
+    current_weight = col.field(
+        raw, "current_weight", f"{base}.current_weight", _WEIGHT, required=False, default=Decimal(0)
+    )
+    weight_diff = col.field(raw, "weight_diff", f"{base}.weight_diff", _decimal, required=False)
+    target_value = col.field(
+        raw, "target_value", f"{base}.target_value", _NON_NEGATIVE, required=False, default=Decimal(0)
+    )
+    current_value = col.field(
+        raw, "current_value", f"{base}.current_value", _NON_NEGATIVE, required=False, default=Decimal(0)
+    )
+    trade_amount = col.field(raw, "trade_amount", f"{base}.trade_amount", _decimal)
+    action = col.field(raw, "action", f"{base}.action", _enum(Action))
+    priority = col.field(raw, "priority", f"{base}.priority", _int_in(1, 5), required=False, default=3)
+    if len(col.issues) > before:
+        return None
+    assert symbol is not None and target_weight is not None and trade_amount is not None
+    assert current_weight is not None and target_value is not None and current_value is not None
+    assert priority is not None
+    if action is Action.BUY and trade_amount <= 0:
+        col.add(f"{base}.trade_amount", f"a BUY needs a positive amount, got {raw['trade_amount']}")
+        return None
+    if action is Action.SELL and trade_amount >= 0:
+        col.add(f"{base}.trade_amount", f"a SELL needs a negative amount, got {raw['trade_amount']}")
+        return None
+    return PlanItem(
+        symbol=symbol,
+        current_weight=current_weight,
+        target_weight=target_weight,
+        weight_diff=weight_diff if weight_diff is not None else sub(target_weight, current_weight),
+        target_value=target_value,
+        current_value=current_value,
+        trade_amount=trade_amount,
+        action=action,
+        priority=priority,
+    )
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number this console accepts")
+
+
+def parse_json_document(source: str, data: bytes) -> Any:
+    """Decode UTF-8 JSON exactly (decimals as Decimal); errors name the file, line and column."""
+    if not data.strip():
+        raise InputError.single(source, "", "the file is empty")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError.single(
+            source, "", f"not UTF-8 text (invalid byte at offset {exc.start})"
+        ) from None
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError.single(
+            source, "", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    except ValueError as exc:  # NaN / Infinity
+        raise InputError.single(source, "", f"invalid JSON: {exc}") from None
+
+
+def plan_from_document(source: str, doc: Any) -> RebalancePlan:
+    """Validate a decoded JSON document as a RebalancePlan, collecting every issue."""
+    if not isinstance(doc, dict):
+        raise InputError.single(source, "", f"expected a JSON object, got {_json_type(doc)}")
+    col = _Collector()
+    version = col.field(doc, "schema_version", "schema_version", _schema_version)
+    ids = {key: col.field(doc, key, key, _nonempty_str) for key in ("plan_id", "correlation_id", "causation_id")}
+    timestamp = col.field(doc, "timestamp", "timestamp", _timestamp)
+    tpv = col.field(doc, "total_portfolio_value", "total_portfolio_value", _NON_NEGATIVE)
+    ttv = col.field(doc, "total_trade_value", "total_trade_value", _decimal)
+    drift = col.field(doc, "max_drift_tolerance", "max_drift_tolerance", _decimal, required=False)
+    urgency = col.field(
+        doc, "execution_urgency", "execution_urgency", _enum(Urgency), required=False,
+        default=Urgency.NORMAL,
+    )
+    duration = col.field(
+        doc, "estimated_duration_minutes", "estimated_duration_minutes", _int_in(1, None),
+        required=False,
+    )
+    metadata = col.field(doc, "metadata", "metadata", _metadata, required=False)
+    items: list[PlanItem] = []
+    raw_items = doc.get("items")
+    if "items" not in doc:
+        col.add("items", "is required")
+    elif not isinstance(raw_items, list):
+        col.add("items", f"expected an array, got {_json_type(raw_items)}")
+    elif not raw_items:
+        col.add("items", "needs at least one item")
+    else:
+        seen: dict[str, int] = {}
+        for index, raw in enumerate(raw_items):
+            item = _read_item(col, raw, index)
+            if item is None:
+                continue
+            if item.symbol in seen:
+                col.add(
+                    f"items[{index}].symbol",
+                    f"{item.symbol} appears twice (first at items[{seen[item.symbol]}])",
+                )
+                continue
+            seen[item.symbol] = index
+            items.append(item)
+        total_target = sum((item.target_weight for item in items), Decimal(0))
+        if total_target > 1 + WEIGHT_SUM_TOLERANCE:
+            col.add("items", f"target weights sum to {total_target}, above 1")
+    if col.issues:
+        raise InputError(source, tuple(col.issues))
+    assert version is not None and timestamp is not None and tpv is not None and ttv is not None
+    return RebalancePlan(
+        schema_version=version,
+        plan_id=ids["plan_id"] or "",
+        correlation_id=ids["correlation_id"] or "",
+        causation_id=ids["causation_id"] or "",
+        timestamp=timestamp,
+        items=tuple(items),
+        total_portfolio_value=tpv,
+        total_trade_value=ttv,
+        max_drift_tolerance=drift,
+        execution_urgency=urgency or Urgency.NORMAL,
+        estimated_duration_minutes=duration,
+        metadata=metadata,
+    )
+
+
+def parse_plan_bytes(source: str, data: bytes) -> LoadedPlan:
+    """Parse and validate plan JSON bytes into a LoadedPlan."""
+    if len(data) > MAX_PLAN_BYTES:
+        raise InputError.single(source, "", f"files over {MAX_PLAN_BYTES:,} bytes are refused")
+    plan = plan_from_document(source, parse_json_document(source, data))
+    return LoadedPlan(plan=plan, digest=plan.digest(), source=source, kind="plan")

@@ -1,0 +1,105 @@
+"""Preview data: legs, funding, problems and the preview itself (DESIGN §3 and §6)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from console.domain.market import AccountSnapshot, Frozen
+from console.domain.orders import OrderSpec, Side
+
+
+class LegStatus(StrEnum):
+    """Preview status of a leg."""
+
+    READY = "ready"
+    SKIPPED = "skipped"
+    BLOCKED = "blocked"
+
+
+class Reason(StrEnum):
+    """Reason codes of skipped and blocked legs, and the warnings of a preview."""
+
+    NOT_TRADABLE = "not_tradable"
+    NO_POSITION = "no_position"
+    NO_PRICE = "no_price"
+    ZERO_QTY = "zero_qty_after_rounding"
+    BELOW_MIN_NOTIONAL = "below_min_notional"
+    RISK_LIMIT = "risk_limit"
+    MARKET_CLOSED = "market_closed"
+    BUYS_SCALED = "buys_scaled"
+
+
+class Note(StrEnum):
+    """Informational notes on a leg."""
+
+    LIQUIDATION = "liquidation"
+    NO_PRICE = "no_price"
+    CAPPED_AT_POSITION = "capped_at_position"
+
+
+class Leg(Frozen):
+    """One order the run would place (or a skipped/blocked one), with every calculation input."""
+
+    symbol: str
+    side: Side
+    planned_amount: Decimal
+    scaled_amount: Decimal
+    price: Decimal | None
+    order: OrderSpec | None
+    est_qty: Decimal | None
+    est_notional: Decimal | None
+    status: LegStatus
+    reason: Reason | None
+    notes: tuple[Note, ...]
+    client_order_id: str
+    fractionable: bool
+    position_qty: Decimal
+    current_weight: Decimal
+    target_weight: Decimal
+    priority: int
+
+
+class Funding(Frozen):
+    """The buy phase's funding waterfall."""
+
+    buying_power: Decimal
+    expected_sell_proceeds: Decimal
+    reserve: Decimal
+    available_for_buys: Decimal
+    planned_buys: Decimal
+    scale: Decimal
+
+
+class Problem(Frozen):
+    """A warning or a blocked/skipped leg the operator approves knowingly."""
+
+    code: Reason
+    symbol: str | None
+    message: str
+
+
+class Preview(Frozen):
+    """Everything the operator reviews and approves."""
+
+    plan_id: str
+    plan_digest: str
+    preview_digest: str
+    attempt: int
+    account: AccountSnapshot
+    equity: Decimal
+    sell: tuple[Leg, ...]
+    buy: tuple[Leg, ...]
+    holds: tuple[str, ...]
+    funding: Funding
+    problems: tuple[Problem, ...]
+
+    @property
+    def legs(self) -> tuple[Leg, ...]:
+        """Sell legs then buy legs."""
+        return self.sell + self.buy
+
+    def ready_legs(self, side: Side) -> tuple[Leg, ...]:
+        """The legs of one phase that will be submitted."""
+        legs = self.sell if side is Side.SELL else self.buy
+        return tuple(leg for leg in legs if leg.status is LegStatus.READY)

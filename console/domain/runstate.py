@@ -1,0 +1,365 @@
+"""RunState and the pure fold(events) -> RunState shared by the live monitor and replay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from console.domain.events import (
+    ApprovalGiven,
+    FundingRecomputed,
+    OrderIntent,
+    OrderSubmitted,
+    OrderUnknown,
+    OrderUpdate,
+    PhaseCompleted,
+    PhaseStarted,
+    RecordedEvent,
+    RunCompleted,
+    RunHalted,
+    RunStarted,
+    StreamStatus,
+)
+from console.domain.market import Frozen
+from console.domain.money import ZERO, add, cents_half_up, mul, plain_str
+from console.domain.orders import OrderSpec, OrderStatus, Side
+from console.domain.preview_model import Funding, Leg, LegStatus
+
+RunStatus = Literal["running", "succeeded", "partial", "failed", "halted"]
+Phase = Literal["approval", "sell", "between", "buy", "done"]
+
+# Leg statuses beyond the broker's: not yet acknowledged, unresolved, never sent.
+PENDING = "pending"
+UNKNOWN = "unknown"
+NEVER_SENT = frozenset({"skipped", "blocked"})
+_TERMINAL = frozenset(s.value for s in OrderStatus if s.is_terminal)
+
+
+class LegState(Frozen):
+    """One leg of a run at one moment."""
+
+    client_order_id: str
+    symbol: str
+    side: Side
+    planned_amount: Decimal
+    scaled_amount: Decimal
+    price: Decimal | None
+    order: OrderSpec | None
+    est_qty: Decimal | None
+    est_notional: Decimal | None
+    current_weight: Decimal
+    target_weight: Decimal
+    status: str
+    reason: str | None
+    broker_order_id: str | None = None
+    filled_qty: Decimal = ZERO
+    filled_avg_price: Decimal | None = None
+    submitted: bool = False
+    intent: bool = False
+    updated_at: datetime | None = None
+    last_seq: int | None = None
+
+    @property
+    def filled_notional(self) -> Decimal:
+        """Actual filled notional: filled_qty x avg price, half-up to cents."""
+        if self.filled_avg_price is None:
+            return cents_half_up(ZERO)
+        return cents_half_up(mul(self.filled_qty, self.filled_avg_price))
+
+    @property
+    def is_terminal(self) -> bool:
+        """Filled/canceled/rejected/expired, or never sent."""
+        return self.status in _TERMINAL or self.status in NEVER_SENT
+
+
+class Incident(Frozen):
+    """An event worth jumping to in replay: reject, unknown outcome, halt, re-approval, silence."""
+
+    seq: int
+    kind: str
+    symbol: str | None
+    message: str
+
+
+class RunState(Frozen):
+    """A run folded from its journal events up to `at_seq`."""
+
+    run_id: str
+    plan_id: str
+    plan_digest: str
+    preview_digest: str
+    attempt: int
+    broker: str
+    mode: str
+    account_id: str
+    plan_source: str
+    equity: Decimal
+    started_at: datetime
+    status: RunStatus
+    phase: Phase
+    legs: tuple[LegState, ...]
+    holds: tuple[str, ...]
+    funding: Funding
+    recomputed: FundingRecomputed | None
+    approvals: tuple[ApprovalGiven, ...]
+    halted_reason: str | None
+    incidents: tuple[Incident, ...]
+    stream: str
+    at_seq: int
+    event_count: int
+
+    @property
+    def sell_proceeds(self) -> Decimal:
+        """Sum of the sells' actual filled notional."""
+        return cents_half_up(add(*(leg.filled_notional for leg in self.legs if leg.side is Side.SELL)))
+
+    @property
+    def buy_spent(self) -> Decimal:
+        """Sum of the buys' actual filled notional."""
+        return cents_half_up(add(*(leg.filled_notional for leg in self.legs if leg.side is Side.BUY)))
+
+    def leg(self, client_order_id: str) -> LegState | None:
+        """The leg with this client order id."""
+        for leg in self.legs:
+            if leg.client_order_id == client_order_id:
+                return leg
+        return None
+
+    @property
+    def finished(self) -> bool:
+        """True once run_completed was recorded."""
+        return self.status != "running"
+
+
+def derive_status(legs: Iterable[LegState], halted: bool) -> RunStatus:
+    """succeeded / partial / failed / halted from the legs that were submitted."""
+    if halted:
+        return "halted"
+    sent = [leg for leg in legs if leg.intent]
+    if not sent:
+        return "succeeded"
+    if all(leg.status == OrderStatus.FILLED.value for leg in sent):
+        return "succeeded"
+    if any(leg.filled_qty > 0 for leg in sent):
+        return "partial"
+    return "failed"
+
+
+def _leg_from_preview(leg: Leg) -> LegState:
+    status = PENDING if leg.status is LegStatus.READY else leg.status.value
+    return LegState(
+        client_order_id=leg.client_order_id,
+        symbol=leg.symbol,
+        side=leg.side,
+        planned_amount=leg.planned_amount,
+        scaled_amount=leg.scaled_amount,
+        price=leg.price,
+        order=leg.order,
+        est_qty=leg.est_qty,
+        est_notional=leg.est_notional,
+        current_weight=leg.current_weight,
+        target_weight=leg.target_weight,
+        status=status,
+        reason=leg.reason.value if leg.reason is not None else None,
+    )
+
+
+class RunFolder:
+    """Applies events one at a time; `state()` gives the frozen RunState (pure, no I/O)."""
+
+    def __init__(self) -> None:
+        self._start: RunStarted | None = None
+        self._run_id = ""
+        self._started_at: datetime | None = None
+        self._legs: dict[str, LegState] = {}
+        self._status: RunStatus = "running"
+        self._phase: Phase = "approval"
+        self._recomputed: FundingRecomputed | None = None
+        self._approvals: list[ApprovalGiven] = []
+        self._halted: str | None = None
+        self._incidents: list[Incident] = []
+        self._stream = "ok"
+        self._at_seq = 0
+        self._count = 0
+
+    def copy(self) -> RunFolder:
+        """An independent copy (legs are immutable, so a shallow copy of the maps suffices)."""
+        clone = RunFolder.__new__(RunFolder)
+        clone.__dict__.update(self.__dict__)
+        clone._legs = dict(self._legs)
+        clone._approvals = list(self._approvals)
+        clone._incidents = list(self._incidents)
+        return clone
+
+    @property
+    def at_seq(self) -> int:
+        """Seq of the last applied event."""
+        return self._at_seq
+
+    def apply(self, recorded: RecordedEvent) -> None:
+        """Fold one event in."""
+        event = recorded.event
+        self._at_seq = recorded.seq
+        self._count += 1
+        if isinstance(event, RunStarted):
+            self._start = event
+            self._run_id = recorded.run_id
+            self._started_at = recorded.ts
+            self._legs = {leg.client_order_id: _leg_from_preview(leg) for leg in event.legs}
+        elif isinstance(event, ApprovalGiven):
+            self._approvals.append(event)
+            if event.scope == "buy_phase":
+                self._incident(recorded, "reapproval", None, f"buy phase re-approved at scale {event.scale}")
+        elif isinstance(event, PhaseStarted):
+            self._phase = "sell" if event.phase is Side.SELL else "buy"
+        elif isinstance(event, PhaseCompleted):
+            self._phase = "between" if event.phase is Side.SELL else "done"
+        elif isinstance(event, OrderIntent):
+            self._update(event.client_order_id, recorded, intent=True, order=event.order, status=PENDING)
+        elif isinstance(event, OrderSubmitted):
+            self._apply_order(recorded, event.client_order_id, event.broker_order_id, event.status.value, None, None)
+        elif isinstance(event, OrderUpdate):
+            self._apply_order(
+                recorded, event.client_order_id, event.broker_order_id, event.status.value,
+                event.filled_qty, event.filled_avg_price,
+            )
+            if event.status is OrderStatus.REJECTED:
+                leg = self._legs.get(event.client_order_id)
+                self._incident(
+                    recorded, "rejected", leg.symbol if leg else None,
+                    f"{event.client_order_id} rejected" + (f": {event.reason}" if event.reason else ""),
+                )
+                if leg is not None and event.reason:
+                    self._legs[leg.client_order_id] = leg.model_copy(update={"reason": event.reason})
+        elif isinstance(event, OrderUnknown):
+            leg = self._legs.get(event.client_order_id)
+            if leg is not None and leg.status in (PENDING, UNKNOWN):
+                self._update(event.client_order_id, recorded, status=UNKNOWN)
+            self._incident(recorded, "unknown", leg.symbol if leg else None, event.reason)
+        elif isinstance(event, FundingRecomputed):
+            self._recomputed = event
+            for resized in event.legs:
+                changes: dict[str, Any] = {
+                    "scaled_amount": resized.scaled_amount,
+                    "order": resized.order,
+                    "est_qty": resized.est_qty,
+                    "est_notional": resized.est_notional,
+                }
+                if resized.skipped_reason is not None:
+                    changes["status"] = "skipped"
+                    changes["reason"] = resized.skipped_reason.value
+                self._update(resized.client_order_id, recorded, **changes)
+            if event.needs_reapproval:
+                self._incident(recorded, "reapproval", None, f"buy scale fell to {event.scale}")
+        elif isinstance(event, RunHalted):
+            self._halted = event.reason
+            self._incident(recorded, "halt", None, event.reason)
+        elif isinstance(event, StreamStatus):
+            self._stream = "ok" if event.state == "restored" else event.state
+            if event.state != "restored":
+                self._incident(recorded, f"stream_{event.state}", None, event.detail or event.state)
+        elif isinstance(event, RunCompleted):
+            self._status = event.status
+            self._phase = "done"
+
+    def _incident(self, recorded: RecordedEvent, kind: str, symbol: str | None, message: str) -> None:
+        self._incidents.append(Incident(seq=recorded.seq, kind=kind, symbol=symbol, message=message))
+
+    def _update(self, coid: str, recorded: RecordedEvent, **changes: Any) -> None:
+        leg = self._legs.get(coid)
+        if leg is None:
+            return
+        changes.setdefault("updated_at", recorded.ts)
+        changes.setdefault("last_seq", recorded.seq)
+        self._legs[coid] = leg.model_copy(update=changes)
+
+    def _apply_order(
+        self,
+        recorded: RecordedEvent,
+        coid: str,
+        broker_order_id: str,
+        status: str,
+        filled_qty: Decimal | None,
+        avg_price: Decimal | None,
+    ) -> None:
+        leg = self._legs.get(coid)
+        if leg is None:
+            return
+        changes: dict[str, Any] = {"broker_order_id": broker_order_id, "submitted": True, "intent": True}
+        # Updates may arrive out of order (stream before the submit answer): never step back.
+        if not (leg.status in _TERMINAL and status not in _TERMINAL):
+            changes["status"] = status
+        if filled_qty is not None and filled_qty >= leg.filled_qty:
+            changes["filled_qty"] = filled_qty
+            if avg_price is not None:
+                changes["filled_avg_price"] = avg_price
+        self._update(coid, recorded, **changes)
+
+    def state(self) -> RunState:
+        """The frozen RunState after every applied event."""
+        start = self._start
+        if start is None or self._started_at is None:
+            raise ValueError("the events do not begin with run_started")
+        legs = tuple(self._legs.values())
+        status = self._status
+        return RunState(
+            run_id=self._run_id,
+            plan_id=start.plan_id,
+            plan_digest=start.plan_digest,
+            preview_digest=start.preview_digest,
+            attempt=start.attempt,
+            broker=start.broker,
+            mode=start.mode,
+            account_id=start.account_id,
+            plan_source=start.plan_source,
+            equity=start.equity,
+            started_at=self._started_at,
+            status=status,
+            phase=self._phase,
+            legs=legs,
+            holds=start.holds,
+            funding=start.funding,
+            recomputed=self._recomputed,
+            approvals=tuple(self._approvals),
+            halted_reason=self._halted,
+            incidents=tuple(self._incidents),
+            stream=self._stream,
+            at_seq=self._at_seq,
+            event_count=self._count,
+        )
+
+
+def fold(events: Iterable[RecordedEvent]) -> RunState:
+    """Fold a run's events (in seq order) into its RunState."""
+    folder = RunFolder()
+    for recorded in events:
+        folder.apply(recorded)
+    return folder.state()
+
+
+def leg_json(leg: LegState) -> dict[str, Any]:
+    """A leg in the `run --format json` shape."""
+    return {
+        "client_order_id": leg.client_order_id,
+        "symbol": leg.symbol,
+        "side": leg.side.value,
+        "planned_amount": plain_str(leg.planned_amount),
+        "order": leg.order.to_json() if leg.order is not None else None,
+        "status": leg.status,
+        "filled_qty": plain_str(leg.filled_qty),
+        "filled_avg_price": plain_str(leg.filled_avg_price) if leg.filled_avg_price is not None else None,
+        "filled_notional": plain_str(leg.filled_notional),
+    }
+
+
+def run_state_json(state: RunState) -> dict[str, Any]:
+    """The RunState in the `run --format json` shape (without broker_requests)."""
+    return {
+        "run_id": state.run_id,
+        "status": state.status,
+        "legs": [leg_json(leg) for leg in state.legs],
+        "sell_proceeds": plain_str(state.sell_proceeds),
+        "buy_spent": plain_str(state.buy_spent),
+    }

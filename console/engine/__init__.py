@@ -1,0 +1,1 @@
+"""asyncio execution engine: ports, PhaseExecutor, rate limiting, reconciliation and resume."""

@@ -1,0 +1,160 @@
+"""The Broker and Journal ports: the async contracts adapters implement."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol, runtime_checkable
+
+from console.domain.events import JournalEvent, RecordedEvent
+from console.domain.market import Asset, Quote
+from console.domain.orders import OrderRequest, OrderSnapshot
+
+from decimal import Decimal
+from dataclasses import dataclass
+
+
+class BrokerError(Exception):
+    """Base of every error a Broker adapter raises."""
+
+
+class RateLimitedError(BrokerError):
+    """HTTP 429: the request was not processed; retry after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float, message: str = "rate limit exceeded") -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class BrokerUnavailableError(BrokerError):
+    """5xx or a transport failure: for a submit the outcome is unknown."""
+
+
+class BrokerTimeoutError(BrokerError):
+    """No answer in time: for a submit the outcome is unknown."""
+
+
+class DuplicateClientOrderIdError(BrokerError):
+    """'client_order_id must be unique': an order with this id exists; look it up."""
+
+
+class OrderRejectedError(BrokerError):
+    """The broker refused the order request outright (4xx); nothing was placed."""
+
+
+class AuthenticationError(BrokerError):
+    """Credentials missing or refused."""
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """Account balances."""
+
+    account_id: str
+    cash: Decimal
+    buying_power: Decimal
+
+
+@runtime_checkable
+class Broker(Protocol):
+    """A brokerage account. Every method is one request (batched where the broker allows).
+
+    | method                   | returns                      | raises / contract                         |
+    |--------------------------|------------------------------|-------------------------------------------|
+    | get_account()            | AccountInfo                  | RateLimited, Unavailable, Timeout         |
+    | get_positions()          | {symbol: qty}                | same                                      |
+    | get_quotes(symbols)      | {symbol: Quote}; no quote -> | same; unknown symbols are simply absent   |
+    |                          | absent                       |                                           |
+    | get_assets(symbols)      | {symbol: Asset}; unknown ->  | same                                      |
+    |                          | absent                       |                                           |
+    | is_market_open()         | bool                         | same                                      |
+    | submit_order(request)    | OrderSnapshot (acknowledged) | DuplicateClientOrderId (exists: look up), |
+    |                          |                              | OrderRejected (nothing placed), Timeout / |
+    |                          |                              | Unavailable (outcome unknown: look up)    |
+    | get_order_by_client_id() | OrderSnapshot or None        | None means the broker has no such order   |
+    | cancel_order(broker_id)  | None (cancel requested)      | an already terminal order is not an error |
+    | updates()                | async iterator of snapshots  | every status/fill change of every order,  |
+    |                          |                              | possibly before submit_order returns      |
+    | close()                  | None                         | stops the stream; idempotent              |
+    """
+
+    name: str  # "sim" or "alpaca"
+    mode: str  # "SIM", "PAPER" or "LIVE"
+    rate_limit_per_minute: int
+
+    async def get_account(self) -> AccountInfo: ...
+
+    async def get_positions(self) -> dict[str, Decimal]: ...
+
+    async def get_quotes(self, symbols: Sequence[str]) -> dict[str, Quote]: ...
+
+    async def get_assets(self, symbols: Sequence[str]) -> dict[str, Asset]: ...
+
+    async def is_market_open(self) -> bool: ...
+
+    async def submit_order(self, request: OrderRequest) -> OrderSnapshot: ...
+
+    async def get_order_by_client_id(self, client_order_id: str) -> OrderSnapshot | None: ...
+
+    async def cancel_order(self, broker_order_id: str) -> None: ...
+
+    def updates(self) -> AsyncIterator[OrderSnapshot]: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One run as listed by `journal runs`."""
+
+    run_id: str
+    plan_id: str
+    plan_digest: str
+    attempt: int
+    broker: str
+    mode: str
+    started_at: str
+    status: str  # running (unfinished), succeeded, partial, failed, halted
+    first_seq: int
+    last_seq: int
+    legs: int
+    filled_notional: Decimal
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of checking the hash chain."""
+
+    ok: bool
+    event_count: int
+    first_bad_seq: int | None = None
+    detail: str = ""
+
+
+@runtime_checkable
+class Journal(Protocol):
+    """The append-only, hash-chained event journal.
+
+    | method                  | returns                 | contract                                      |
+    |-------------------------|-------------------------|-----------------------------------------------|
+    | append(run_id, event)   | RecordedEvent           | durable (committed) when it returns           |
+    | new_run_id()            | str                     | unique, sortable by creation time             |
+    | events(run_id, upto)    | [RecordedEvent]         | the run's events in seq order, seq <= upto    |
+    | runs()                  | [RunSummary]            | every run, oldest first                       |
+    | runs_for_plan(digest)   | [RunSummary]            | runs of one plan digest, oldest first         |
+    | verify()                | VerifyResult            | first seq whose stored bytes break the chain  |
+    | close()                 | None                    | idempotent                                    |
+    """
+
+    async def append(self, run_id: str, event: JournalEvent) -> RecordedEvent: ...
+
+    def new_run_id(self) -> str: ...
+
+    def events(self, run_id: str, upto_seq: int | None = None) -> list[RecordedEvent]: ...
+
+    def runs(self) -> list[RunSummary]: ...
+
+    def runs_for_plan(self, plan_digest: str) -> list[RunSummary]: ...
+
+    def verify(self) -> VerifyResult: ...
+
+    def close(self) -> None: ...
