@@ -263,6 +263,10 @@ class RunFolder:
         elif isinstance(event, RunCompleted):
             self._status = event.status
             self._phase = "done"
+            why = "halted" if event.status == "halted" else "not_submitted"
+            for coid, leg in list(self._legs.items()):
+                if leg.status == PENDING and not leg.intent:
+                    self._legs[coid] = leg.model_copy(update={"status": "skipped", "reason": why})
 
     def _incident(self, recorded: RecordedEvent, kind: str, symbol: str | None, message: str) -> None:
         self._incidents.append(Incident(seq=recorded.seq, kind=kind, symbol=symbol, message=message))

@@ -1,0 +1,280 @@
+"""The blocking side of the adapter: one worker thread, a guarded requests session, error mapping.
+
+Imported only when an AlpacaBroker is constructed (it pulls requests and alpaca-py).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import queue
+import re
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import requests  # type: ignore[import-untyped]
+import structlog
+from alpaca.common.exceptions import APIError
+from pydantic import ValidationError
+
+from console.brokers.alpaca.config import AlpacaOptions
+from console.engine.ports import (
+    AuthenticationError,
+    BrokerError,
+    BrokerTimeoutError,
+    BrokerUnavailableError,
+    DuplicateClientOrderIdError,
+    OrderRejectedError,
+    RateLimitedError,
+)
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+DUPLICATE_MESSAGE = "client_order_id must be unique"
+_ID_SEGMENT = re.compile(r"/orders/[^/?]+|/assets/[^/?]+|/positions/[^/?]+")
+
+
+class NotFoundError(BrokerError):
+    """HTTP 404 (internal: callers turn it into None / absent)."""
+
+
+class ClosedError(BrokerUnavailableError):
+    """The broker was closed while the call waited."""
+
+
+class RequestLog:
+    """Thread-safe counts of HTTP requests actually sent, by `METHOD /path` (ids elided)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def record(self, method: str, url: str) -> None:
+        """Count one request."""
+        path = url.split("://", 1)[-1]
+        path = path[path.find("/") :] if "/" in path else "/"
+        path = _ID_SEGMENT.sub(lambda m: m.group(0).rsplit("/", 1)[0] + "/{id}", path)
+        with self._lock:
+            self._counts[f"{method.upper()} {path.split('?', 1)[0]}"] += 1
+
+    def snapshot(self) -> dict[str, int]:
+        """Counts by endpoint plus `total` and `submit`."""
+        with self._lock:
+            counts = dict(self._counts)
+        counts["total"] = sum(counts.values())
+        counts["submit"] = counts.get("POST /v2/orders", 0)
+        return counts
+
+
+class SlidingWindowLimiter:
+    """At most `limit` requests in any `period` seconds; waits (interruptibly) when full."""
+
+    def __init__(self, limit: int, period: float = 60.0) -> None:
+        self.limit = max(1, limit)
+        self.period = period
+        self._sent: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def acquire(self, stop: threading.Event) -> None:
+        """Take one slot, waiting for the window to move; raises ClosedError when stopped."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                while self._sent and self._sent[0] <= now - self.period:
+                    self._sent.popleft()
+                if len(self._sent) < self.limit:
+                    self._sent.append(now)
+                    return
+                wait = self._sent[0] + self.period - now
+            log.info("alpaca.client_rate_limit_wait", wait_s=round(wait, 3))
+            if stop.wait(min(max(wait, 0.01), 1.0)):
+                raise ClosedError("Alpaca broker closed")
+
+
+class GuardedSession(requests.Session):  # type: ignore[misc]
+    """A requests session that gives every request a timeout, a rate-limit slot and a count."""
+
+    def __init__(
+        self, timeout: float, limiter: SlidingWindowLimiter, log_: RequestLog, stop: threading.Event
+    ) -> None:
+        super().__init__()
+        self._timeout = timeout
+        self._limiter = limiter
+        self._log = log_
+        self._stop = stop
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        """Send with the default timeout (alpaca-py passes none)."""
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self._timeout
+        self._limiter.acquire(self._stop)
+        self._log.record(method, url)
+        return super().request(method, url, *args, **kwargs)
+
+
+class Worker:
+    """One daemon thread that runs every blocking SDK call in order (never joined on close)."""
+
+    def __init__(self, name: str) -> None:
+        self._queue: queue.SimpleQueue[tuple[Callable[[], Any], concurrent.futures.Future[Any]] | None]
+        self._queue = queue.SimpleQueue()
+        self._pending: set[concurrent.futures.Future[Any]] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
+        """Queue `fn`; its future resolves on the worker thread."""
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        with self._lock:
+            if self._closed:
+                future.set_exception(ClosedError("Alpaca broker closed"))
+                return future
+            self._pending.add(future)
+        self._queue.put((fn, future))
+        return future
+
+    def _run(self) -> None:
+        """Worker loop: one call at a time until the sentinel."""
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            fn, future = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn())
+                except BaseException as exc:
+                    future.set_exception(exc)
+            with self._lock:
+                self._pending.discard(future)
+
+    def shutdown(self) -> None:
+        """Cancel queued calls and stop the thread after the running call (never waits)."""
+        with self._lock:
+            self._closed = True
+            pending = list(self._pending)
+        for future in pending:
+            future.cancel()
+        self._queue.put(None)
+
+    @property
+    def alive(self) -> bool:
+        """Whether the thread still runs (a hung call keeps it alive until its timeout)."""
+        return self._thread.is_alive()
+
+
+def _body(exc: APIError) -> tuple[Any, str]:
+    """(code, message) from an APIError body without using its raising properties."""
+    text = str(exc)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None, text.strip()[:200]
+    if isinstance(data, dict):
+        return data.get("code"), str(data.get("message", "")).strip()
+    return None, text.strip()[:200]
+
+
+def _retry_after(exc: APIError) -> float | None:
+    """Seconds to wait from Retry-After or X-RateLimit-Reset, when the answer has them."""
+    response = exc.response
+    headers = getattr(response, "headers", None) or {}
+    value = headers.get("Retry-After")
+    try:
+        if value is not None:
+            return max(0.0, float(value))
+        reset = headers.get("X-RateLimit-Reset")
+        if reset is not None:
+            return min(60.0, max(0.0, float(reset) - time.time()))
+    except ValueError:
+        return None
+    return None
+
+
+def map_error(exc: BaseException, *, submit: bool = False) -> BrokerError:
+    """An alpaca-py / requests exception -> the Broker port's error (messages carry no secret)."""
+    if isinstance(exc, BrokerError):
+        return exc
+    if isinstance(exc, APIError):
+        status = exc.status_code  # always check this before the body: HTML bodies are common
+        if status is None:
+            return BrokerUnavailableError("Alpaca answered without an HTTP status")
+        code, message = _body(exc)
+        if status == 429:
+            return RateLimitedError(_retry_after(exc) or 0.0, f"HTTP 429: {message or 'too many'}")
+        if status >= 500:
+            text = f"Alpaca HTTP {status}" + (f": {message}" if code is not None else "")
+            return BrokerTimeoutError(text) if status == 504 else BrokerUnavailableError(text)
+        if status == 404:
+            return NotFoundError(message or "not found")
+        if status == 401 or (status == 403 and (not submit or _is_auth_message(message))):
+            return AuthenticationError(f"Alpaca refused the credentials (HTTP {status})")
+        if DUPLICATE_MESSAGE in message.lower():
+            return DuplicateClientOrderIdError(message)
+        if submit:
+            return OrderRejectedError(message or f"rejected (HTTP {status})")
+        return BrokerError(f"Alpaca HTTP {status}: {message}")
+    if isinstance(exc, requests.Timeout):
+        return BrokerTimeoutError(f"no answer from Alpaca in time ({type(exc).__name__})")
+    if isinstance(exc, requests.ConnectionError):
+        return BrokerUnavailableError(f"cannot reach Alpaca ({type(exc).__name__})")
+    if isinstance(exc, requests.RequestException):
+        return BrokerUnavailableError(f"request to Alpaca failed ({type(exc).__name__})")
+    if isinstance(exc, (ValidationError, ValueError, KeyError, TypeError)):
+        return BrokerUnavailableError(f"unexpected answer from Alpaca ({type(exc).__name__})")
+    return BrokerError(f"Alpaca call failed ({type(exc).__name__})")
+
+
+def _is_auth_message(message: str) -> bool:
+    """Whether a 403 message is about credentials rather than the order."""
+    text = message.lower()
+    return not text or "forbidden" in text or "authoriz" in text or "unauthorized" in text
+
+
+class Caller:
+    """Runs one SDK call with the retry policy: 429 backoff (any method), 5xx retry (reads)."""
+
+    def __init__(self, options: AlpacaOptions, stop: threading.Event) -> None:
+        self._options = options
+        self._stop = stop
+
+    def call(self, op: str, fn: Callable[[], T], *, read: bool, submit: bool = False) -> T:
+        """Call `fn` on this (worker) thread; raise a Broker port error on failure."""
+        limited = 0
+        failed = 0
+        while True:
+            if self._stop.is_set():
+                raise ClosedError("Alpaca broker closed")
+            try:
+                return fn()
+            except Exception as exc:
+                error = map_error(exc, submit=submit)
+                if isinstance(error, RateLimitedError):
+                    if limited >= self._options.rate_limit_retries:
+                        raise error from exc
+                    delay = error.retry_after or self._options.rate_limit_backoff_s * 2**limited
+                    delay = min(delay, self._options.max_backoff_s)
+                    limited += 1
+                    log.warning("alpaca.rate_limited", op=op, attempt=limited, wait_s=delay)
+                    self._sleep(delay)
+                    continue
+                retryable = isinstance(error, (BrokerUnavailableError, BrokerTimeoutError))
+                if read and retryable and failed < self._options.read_retries:
+                    delay = self._options.read_retry_backoff_s * 2**failed
+                    failed += 1
+                    log.warning("alpaca.read_retry", op=op, attempt=failed, error=str(error))
+                    self._sleep(delay)
+                    continue
+                raise error from exc
+
+    def _sleep(self, seconds: float) -> None:
+        """Sleep unless the broker closes meanwhile."""
+        if self._stop.wait(seconds):
+            raise ClosedError("Alpaca broker closed")

@@ -1,0 +1,297 @@
+"""Preview: size every leg, fund the buy phase, report problems (DESIGN §3, normative)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from console.domain.canonical import canonical_json, sha256_hex
+from console.domain.config import Settings
+from console.domain.ids import client_order_id
+from console.domain.market import AccountSnapshot
+from console.domain.money import (
+    ONE,
+    QTY_STEP,
+    SCALE_STEP,
+    ZERO,
+    add,
+    cents_down,
+    cents_half_up,
+    div,
+    mul,
+    qty_down,
+    round_down,
+    whole,
+)
+from console.domain.orders import OrderSpec, Side
+from console.domain.plan import Action, PlanItem, RebalancePlan
+from console.domain.preview_model import (
+    Funding,
+    Leg,
+    LegStatus,
+    Note,
+    Preview,
+    Problem,
+    Reason,
+)
+
+_MESSAGES = {
+    Reason.NOT_TRADABLE: "the broker does not know this asset or it is not tradable",
+    Reason.NO_POSITION: "nothing is held to sell",
+    Reason.NO_PRICE: "no quote: the order cannot be sized",
+    Reason.ZERO_QTY: "the amount rounds to zero shares",
+    Reason.BELOW_MIN_NOTIONAL: "the order is below the minimum notional",
+    Reason.RISK_LIMIT: "the order exceeds a risk limit",
+}
+
+
+class _Sizer:
+    """Sizes the legs of one preview against one account snapshot."""
+
+    def __init__(self, plan_digest: str, attempt: int, snap: AccountSnapshot, settings: Settings):
+        self.plan_digest = plan_digest
+        self.attempt = attempt
+        self.snap = snap
+        self.settings = settings
+        self.equity = snap.equity()
+
+    def exceeds_risk(self, amount: Decimal) -> bool:
+        """True when an amount is strictly above max_order_notional or the equity share."""
+        limit_pct = mul(self.settings.max_order_pct_of_equity, self.equity)
+        return amount > self.settings.max_order_notional or amount > limit_pct
+
+    def leg(self, item: PlanItem, side: Side, **fields: object) -> Leg:
+        """A leg with the item's identity and the given sizing fields."""
+        planned = abs(item.trade_amount)
+        asset = self.snap.assets.get(item.symbol)
+        base: dict[str, object] = {
+            "symbol": item.symbol,
+            "side": side,
+            "planned_amount": planned,
+            "scaled_amount": planned,
+            "price": self.snap.leg_price(item.symbol, side.value),
+            "order": None,
+            "est_qty": None,
+            "est_notional": None,
+            "status": LegStatus.READY,
+            "reason": None,
+            "notes": (),
+            "client_order_id": client_order_id(self.plan_digest, self.attempt, side, item.symbol),
+            "fractionable": asset.fractionable if asset is not None else True,
+            "position_qty": self.snap.position(item.symbol),
+            "current_weight": item.current_weight,
+            "target_weight": item.target_weight,
+            "priority": item.priority,
+        }
+        base.update(fields)
+        return Leg.model_validate(base)
+
+    def tradable(self, symbol: str) -> bool:
+        """Known to the broker and tradable."""
+        asset = self.snap.assets.get(symbol)
+        return asset is not None and asset.tradable
+
+    def sell(self, item: PlanItem) -> Leg:
+        """Size a sell (checks in the order of DESIGN §3)."""
+        symbol = item.symbol
+        amount = abs(item.trade_amount)
+        held = self.snap.position(symbol)
+        price = self.snap.leg_price(symbol, "sell")
+        if not self.tradable(symbol):
+            return self.blocked(item, Side.SELL, Reason.NOT_TRADABLE)
+        if held <= 0:
+            return self.blocked(item, Side.SELL, Reason.NO_POSITION)
+        fractionable = self.snap.assets[symbol].fractionable
+        if item.target_weight == 0:
+            notes = (Note.LIQUIDATION,) if price is not None else (Note.LIQUIDATION, Note.NO_PRICE)
+            return self.leg(
+                item,
+                Side.SELL,
+                order=OrderSpec(qty=held),
+                est_qty=held,
+                est_notional=cents_half_up(mul(held, price)) if price is not None else None,
+                notes=notes,
+            )
+        if price is None:
+            return self.blocked(item, Side.SELL, Reason.NO_PRICE)
+        qty = qty_down(div(amount, price), fractionable)
+        notes: tuple[Note, ...] = ()
+        if qty > held:
+            qty = held if fractionable else whole(held)
+            notes = (Note.CAPPED_AT_POSITION,)
+        est = cents_half_up(mul(qty, price))
+        sized = {"order": OrderSpec(qty=qty), "est_qty": qty, "est_notional": est, "notes": notes}
+        if qty == 0:
+            return self.leg(item, Side.SELL, status=LegStatus.SKIPPED, reason=Reason.ZERO_QTY, **sized)
+        if est < self.settings.min_notional:
+            return self.leg(
+                item, Side.SELL, status=LegStatus.SKIPPED, reason=Reason.BELOW_MIN_NOTIONAL, **sized
+            )
+        if self.exceeds_risk(est):
+            return self.leg(item, Side.SELL, status=LegStatus.BLOCKED, reason=Reason.RISK_LIMIT, **sized)
+        return self.leg(item, Side.SELL, **sized)
+
+    def blocked(self, item: PlanItem, side: Side, reason: Reason) -> Leg:
+        """A leg that could not be sized."""
+        return self.leg(item, side, status=LegStatus.BLOCKED, reason=reason)
+
+    def buy_precheck(self, item: PlanItem) -> Leg | None:
+        """Steps 1-2 of a buy: a blocked leg, or None when it goes on to funding."""
+        if not self.tradable(item.symbol):
+            return self.blocked(item, Side.BUY, Reason.NOT_TRADABLE)
+        if self.snap.leg_price(item.symbol, "buy") is None:
+            return self.blocked(item, Side.BUY, Reason.NO_PRICE)
+        if self.exceeds_risk(item.trade_amount):
+            return self.blocked(item, Side.BUY, Reason.RISK_LIMIT)
+        return None
+
+    def buy(self, item: PlanItem, scale: Decimal) -> Leg:
+        """Steps 3-5 of a buy: scale, then size by notional or whole shares."""
+        price = self.snap.leg_price(item.symbol, "buy")
+        assert price is not None
+        scaled = mul(item.trade_amount, scale)
+        return size_buy(self, item, scaled, price)
+
+
+def size_buy(sizer: _Sizer, item: PlanItem, scaled: Decimal, price: Decimal) -> Leg:
+    """Size a funded buy amount at `price` (fractionable: notional; else whole shares)."""
+    fractionable = sizer.snap.assets[item.symbol].fractionable
+    sizing = size_buy_amount(scaled, price, fractionable, sizer.settings.min_notional)
+    order, est_qty, est_notional, reason = sizing
+    status = LegStatus.READY if reason is None else LegStatus.SKIPPED
+    return sizer.leg(
+        item,
+        Side.BUY,
+        scaled_amount=scaled,
+        order=order,
+        est_qty=est_qty,
+        est_notional=est_notional,
+        status=status,
+        reason=reason,
+    )
+
+
+def size_buy_amount(
+    scaled: Decimal, price: Decimal, fractionable: bool, min_notional: Decimal
+) -> tuple[OrderSpec, Decimal, Decimal, Reason | None]:
+    """(order, est_qty, est_notional, skip reason or None) for a funded buy amount."""
+    if fractionable:
+        notional = cents_down(scaled)
+        est_qty = round_down(div(notional, price), QTY_STEP)
+        reason = Reason.BELOW_MIN_NOTIONAL if notional < min_notional else None
+        return OrderSpec(notional=notional), est_qty, notional, reason
+    qty = whole(div(scaled, price))
+    est = cents_half_up(mul(qty, price))
+    if qty == 0:
+        return OrderSpec(qty=qty), qty, est, Reason.ZERO_QTY
+    reason = Reason.BELOW_MIN_NOTIONAL if est < min_notional else None
+    return OrderSpec(qty=qty), qty, est, reason
+
+
+def funding_scale(available: Decimal, planned: Decimal) -> Decimal:
+    """1 when nothing is planned; 0 when nothing is available; else min(1, a/p) down to 6 dp."""
+    if planned == 0:
+        return ONE
+    if available <= 0:
+        return ZERO
+    return min(ONE, round_down(div(available, planned), SCALE_STEP))
+
+
+def compute_preview(
+    plan: RebalancePlan,
+    plan_digest: str,
+    snapshot: AccountSnapshot,
+    settings: Settings,
+    attempt: int = 1,
+) -> Preview:
+    """The full preview of a plan against an account snapshot."""
+    sizer = _Sizer(plan_digest, attempt, snapshot, settings)
+    sells = tuple(sizer.sell(item) for item in plan.items if item.action is Action.SELL)
+    buy_items = [item for item in plan.items if item.action is Action.BUY]
+    holds = tuple(item.symbol for item in plan.items if item.action is Action.HOLD)
+    prechecked = {item.symbol: sizer.buy_precheck(item) for item in buy_items}
+
+    expected = cents_half_up(
+        add(*(leg.est_notional or ZERO for leg in sells if leg.status is LegStatus.READY))
+    )
+    reserve = cents_half_up(mul(settings.buy_reserve_pct, sizer.equity))
+    available = add(snapshot.buying_power, expected, -reserve)
+    planned = add(*(item.trade_amount for item in buy_items if prechecked[item.symbol] is None))
+    scale = funding_scale(available, planned)
+
+    buys = tuple(
+        blocked.model_copy(update={"scaled_amount": mul(item.trade_amount, scale)})
+        if (blocked := prechecked[item.symbol]) is not None
+        else sizer.buy(item, scale)
+        for item in buy_items
+    )
+    funding = Funding(
+        buying_power=snapshot.buying_power,
+        expected_sell_proceeds=expected,
+        reserve=reserve,
+        available_for_buys=available,
+        planned_buys=planned,
+        scale=scale,
+    )
+    problems = _problems(snapshot, scale, sells + buys)
+    digest = preview_digest(plan_digest, snapshot.account_id, sells + buys, scale)
+    return Preview(
+        plan_id=plan.plan_id,
+        plan_digest=plan_digest,
+        preview_digest=digest,
+        attempt=attempt,
+        account=snapshot,
+        equity=sizer.equity,
+        sell=sells,
+        buy=buys,
+        holds=holds,
+        funding=funding,
+        problems=problems,
+    )
+
+
+def _problems(snapshot: AccountSnapshot, scale: Decimal, legs: tuple[Leg, ...]) -> tuple[Problem, ...]:
+    problems: list[Problem] = []
+    if not snapshot.market_open:
+        problems.append(
+            Problem(code=Reason.MARKET_CLOSED, symbol=None, message="the market is closed: orders wait for the open")
+        )
+    if scale < 1:
+        problems.append(
+            Problem(
+                code=Reason.BUYS_SCALED,
+                symbol=None,
+                message=f"available funding covers {scale} of the planned buys: every buy is scaled",
+            )
+        )
+    for leg in legs:
+        if leg.status is not LegStatus.READY and leg.reason is not None:
+            problems.append(
+                Problem(
+                    code=leg.reason,
+                    symbol=leg.symbol,
+                    message=f"{leg.side.value} {leg.symbol} {leg.status.value}: {_MESSAGES[leg.reason]}",
+                )
+            )
+    return tuple(problems)
+
+
+def preview_digest(plan_digest: str, account_id: str, legs: tuple[Leg, ...], scale: Decimal) -> str:
+    """sha256 binding plan, account, every leg's order and price snapshot, and the buy scale."""
+    body = {
+        "plan_digest": plan_digest,
+        "account_id": account_id,
+        "scale": scale,
+        "legs": [
+            {
+                "client_order_id": leg.client_order_id,
+                "symbol": leg.symbol,
+                "side": leg.side,
+                "status": leg.status,
+                "reason": leg.reason,
+                "price": leg.price,
+                "order": leg.order.to_json() if leg.order is not None else None,
+            }
+            for leg in legs
+        ],
+    }
+    return sha256_hex(canonical_json(body))

@@ -1,0 +1,193 @@
+"""Plain-text and JSON renderings of previews and run states (formatting only)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from console.domain.money import cents_half_up, plain_str
+from console.domain.preview_model import Leg, Preview
+from console.domain.runstate import RunState
+
+
+def _d(value: Decimal | None) -> str | None:
+    return plain_str(value) if value is not None else None
+
+
+def _cents(value: Decimal) -> str:
+    return plain_str(cents_half_up(value))
+
+
+def preview_leg_json(leg: Leg) -> dict[str, Any]:
+    """A leg in the `preview --format json` shape."""
+    return {
+        "symbol": leg.symbol,
+        "side": leg.side.value,
+        "planned_amount": plain_str(leg.planned_amount),
+        "scaled_amount": plain_str(leg.scaled_amount),
+        "price": _d(leg.price),
+        "order": leg.order.to_json() if leg.order is not None else None,
+        "est_qty": _d(leg.est_qty),
+        "est_notional": _d(leg.est_notional),
+        "status": leg.status.value,
+        "reason": leg.reason.value if leg.reason is not None else None,
+        "notes": [note.value for note in leg.notes],
+        "client_order_id": leg.client_order_id,
+    }
+
+
+def preview_json(preview: Preview) -> dict[str, Any]:
+    """The `preview --format json` object of DESIGN §6."""
+    account = preview.account
+    funding = preview.funding
+    return {
+        "plan_id": preview.plan_id,
+        "plan_digest": preview.plan_digest,
+        "preview_digest": preview.preview_digest,
+        "account": {
+            "equity": _cents(preview.equity),
+            "cash": _cents(account.cash),
+            "buying_power": _cents(account.buying_power),
+        },
+        "sell": [preview_leg_json(leg) for leg in preview.sell],
+        "buy": [preview_leg_json(leg) for leg in preview.buy],
+        "holds": list(preview.holds),
+        "funding": {
+            "buying_power": plain_str(funding.buying_power),
+            "expected_sell_proceeds": plain_str(funding.expected_sell_proceeds),
+            "reserve": plain_str(funding.reserve),
+            "available_for_buys": plain_str(funding.available_for_buys),
+            "planned_buys": plain_str(funding.planned_buys),
+            "scale": plain_str(funding.scale),
+        },
+        "problems": [
+            {"code": p.code.value, "symbol": p.symbol, "message": p.message} for p in preview.problems
+        ],
+    }
+
+
+def money(value: Decimal | None) -> str:
+    """1234.5 -> '1,234.50' (half-up cents); None -> '—'."""
+    if value is None:
+        return "—"
+    return f"{cents_half_up(value):,.2f}"
+
+
+def qty_text(value: Decimal | None) -> str:
+    """A quantity without trailing zeros; None -> '—'."""
+    if value is None:
+        return "—"
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def price_text(value: Decimal | None) -> str:
+    """A price with at least 2 decimals; None -> '—'."""
+    if value is None:
+        return "—"
+    text = qty_text(value)
+    whole, _, frac = text.partition(".")
+    return f"{int(whole):,}.{frac.ljust(2, '0')}"
+
+
+def order_text(leg_order: Any) -> str:
+    """'12.5 sh' or '$1,234.00'; '—' when there is no order."""
+    if leg_order is None:
+        return "—"
+    if leg_order.qty is not None:
+        return f"{qty_text(leg_order.qty)} sh"
+    return f"${money(leg_order.notional)}"
+
+
+def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        parts = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
+        return "  ".join(parts).rstrip()
+
+    return [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
+
+
+def _status_text(status: str, reason: str | None, notes: tuple[str, ...] = ()) -> str:
+    parts = [status + (f": {reason}" if reason else "")]
+    if notes:
+        parts.append("(" + ", ".join(notes) + ")")
+    return " ".join(parts)
+
+
+def preview_table(preview: Preview) -> str:
+    """A preview readable in a 100-column terminal."""
+    funding = preview.funding
+    out = [
+        f"Plan {preview.plan_id}   attempt {preview.attempt}   preview {preview.preview_digest[:12]}",
+        f"Account {preview.account.account_id} ({preview.account.broker} {preview.account.mode})   "
+        f"equity {money(preview.equity)}   cash {money(preview.account.cash)}   "
+        f"buying power {money(preview.account.buying_power)}   "
+        f"market {'open' if preview.account.market_open else 'CLOSED'}",
+    ]
+    headers = ["Symbol", "Planned", "Price", "Order", "Est qty", "Est notional", "Status"]
+    for title, legs in (("SELL PHASE", preview.sell), ("BUY PHASE", preview.buy)):
+        out += ["", f"{title} ({len(legs)} legs)"]
+        rows = [
+            [
+                leg.symbol,
+                money(leg.scaled_amount),
+                price_text(leg.price),
+                order_text(leg.order),
+                qty_text(leg.est_qty),
+                money(leg.est_notional),
+                _status_text(leg.status.value, leg.reason.value if leg.reason else None, tuple(n.value for n in leg.notes)),
+            ]
+            for leg in legs
+        ]
+        out += _table(headers, rows, {1, 2, 3, 4, 5}) if rows else ["(none)"]
+    out += ["", "HOLDS: " + (", ".join(preview.holds) if preview.holds else "(none)"), ""]
+    out += [
+        "FUNDING",
+        f"  buying power            {money(funding.buying_power):>16}",
+        f"+ expected sell proceeds  {money(funding.expected_sell_proceeds):>16}",
+        f"- reserve                 {money(funding.reserve):>16}",
+        f"= available for buys      {money(funding.available_for_buys):>16}",
+        f"  planned buys            {money(funding.planned_buys):>16}",
+        f"  scale                   {plain_str(funding.scale):>16}",
+    ]
+    if preview.problems:
+        out += ["", "PROBLEMS"]
+        out += [f"  {p.code.value:<26} {p.symbol or '-':<8} {p.message}"[:100] for p in preview.problems]
+    out += ["", f"Client order ids: pc-{preview.plan_digest[:12]}-{preview.attempt}-<s|b>-<SYMBOL>"]
+    return "\n".join(out)
+
+
+def run_table(state: RunState, *, header: str = "") -> str:
+    """A run's legs and totals, readable in a 100-column terminal."""
+    out = [header] if header else []
+    out.append(
+        f"Run {state.run_id}   plan {state.plan_id}   attempt {state.attempt}   "
+        f"status {state.status.upper()}"
+    )
+    headers = ["Symbol", "Side", "Order", "Status", "Filled qty", "Avg price", "Filled notional"]
+    rows = [
+        [
+            leg.symbol,
+            leg.side.value,
+            order_text(leg.order),
+            _status_text(leg.status, leg.reason if leg.status in ("skipped", "blocked", "rejected") else None),
+            qty_text(leg.filled_qty),
+            price_text(leg.filled_avg_price),
+            money(leg.filled_notional),
+        ]
+        for leg in state.legs
+    ]
+    out += _table(headers, rows, {2, 4, 5, 6})
+    out += [
+        "",
+        f"Sell proceeds {money(state.sell_proceeds)}   Buy spent {money(state.buy_spent)}",
+    ]
+    if state.halted_reason:
+        out.append(f"Halted: {state.halted_reason}")
+    return "\n".join(out)

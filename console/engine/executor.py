@@ -1,0 +1,446 @@
+"""PhaseExecutor: write-ahead, sell-then-buy execution with reconciliation and a kill switch."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+import structlog
+
+from console.domain.config import Settings
+from console.domain.events import (
+    ApprovalGiven,
+    FundingRecomputed,
+    JournalEvent,
+    OrderIntent,
+    OrderSubmitted,
+    OrderUnknown,
+    OrderUpdate,
+    PhaseCompleted,
+    PhaseStarted,
+    RecordedEvent,
+    RunCompleted,
+    RunHalted,
+    RunStarted,
+)
+from console.domain.funding import recompute_funding
+from console.domain.orders import OrderRequest, OrderSnapshot, OrderStatus, Side
+from console.domain.preview_model import Preview
+from console.domain.runstate import PENDING, UNKNOWN, LegState, RunFolder, RunState, derive_status
+from console.engine.gateway import BrokerGateway
+from console.engine.ports import (
+    BrokerError,
+    DuplicateClientOrderIdError,
+    Journal,
+    OrderRejectedError,
+)
+from console.engine.tasks import TaskGroup
+
+log = structlog.get_logger(__name__)
+
+
+class RunObserver(Protocol):
+    """Receives every journaled event of the run, on the loop thread, right after it is stored."""
+
+    def on_event(self, recorded: RecordedEvent) -> None: ...
+
+
+class ReapprovalGate(Protocol):
+    """Asked between phases when funding fell more than 0.5% below the approved scale."""
+
+    async def reapprove(self, recomputed: FundingRecomputed) -> bool: ...
+
+
+class ExecutorTuning:
+    """Timing knobs that are not operator settings (tests shorten them)."""
+
+    def __init__(
+        self,
+        *,
+        concurrency: int = 8,
+        cancel_grace: float = 10.0,
+        quiet_poll: float = 15.0,
+        lookup_attempts: int = 4,
+        lookup_backoff: float = 0.5,
+    ) -> None:
+        self.concurrency = concurrency
+        self.cancel_grace = cancel_grace
+        self.quiet_poll = quiet_poll
+        self.lookup_attempts = lookup_attempts
+        self.lookup_backoff = lookup_backoff
+
+
+class PhaseExecutor:
+    """Runs one approved preview: sells, funding from actual fills, buys; journal first."""
+
+    def __init__(
+        self,
+        gateway: BrokerGateway,
+        journal: Journal,
+        settings: Settings,
+        *,
+        observer: RunObserver | None = None,
+        gate: ReapprovalGate | None = None,
+        approved_by: str = "cli --yes",
+        tuning: ExecutorTuning | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.gateway = gateway
+        self.journal = journal
+        self.settings = settings
+        self.observer = observer
+        self.gate = gate
+        self.approved_by = approved_by
+        self.tuning = tuning or ExecutorTuning()
+        self._clock = clock
+        self._folder = RunFolder()
+        self._run_id: str | None = None
+        self._halt_reason: str | None = None
+        self._halt_event = asyncio.Event()
+        self._changed = asyncio.Event()
+        self._tasks = TaskGroup()
+        self._resubmit: set[str] = set()
+
+    @property
+    def run_id(self) -> str | None:
+        """The run being executed (None before start)."""
+        return self._run_id
+
+    def state(self) -> RunState:
+        """The current folded state."""
+        return self._folder.state()
+
+    def halt(self, reason: str = "operator halt") -> None:
+        """Kill switch: stop submitting, cancel the run's open orders, end `halted`."""
+        if self._halt_reason is None:
+            self._halt_reason = reason
+            log.warning("halt_requested", run_id=self._run_id, reason=reason)
+        self._halt_event.set()
+        self._changed.set()
+
+    @property
+    def halting(self) -> bool:
+        """True once halt() was called."""
+        return self._halt_reason is not None
+
+    async def _append(self, event: JournalEvent) -> RecordedEvent:
+        assert self._run_id is not None
+        recorded = await self.journal.append(self._run_id, event)
+        self._folder.apply(recorded)
+        self._changed.set()
+        if self.observer is not None:
+            try:
+                self.observer.on_event(recorded)
+            except Exception:  # an observer must never break execution
+                log.exception("observer_failed", kind=event.kind)
+        return recorded
+
+    async def start(self, preview: Preview, *, plan_source: str = "") -> RunState:
+        """Journal the run and its approval, then execute it to the end."""
+        self._run_id = self.journal.new_run_id()
+        settings = {k: format(v, "f") for k, v in self.settings.model_dump().items()}
+        await self._append(
+            RunStarted(
+                plan_id=preview.plan_id,
+                plan_digest=preview.plan_digest,
+                preview_digest=preview.preview_digest,
+                attempt=preview.attempt,
+                broker=self.gateway.name,
+                mode=self.gateway.mode,
+                account_id=preview.account.account_id,
+                plan_source=plan_source,
+                equity=preview.equity,
+                legs=preview.legs,
+                holds=preview.holds,
+                funding=preview.funding,
+                settings=settings,
+            )
+        )
+        await self._append(
+            ApprovalGiven(
+                preview_digest=preview.preview_digest,
+                approved_by=self.approved_by,
+                scale=preview.funding.scale,
+            )
+        )
+        log.info("run_started", run_id=self._run_id, plan_id=preview.plan_id, legs=len(preview.legs))
+        return await self._drive(resuming=False)
+
+    async def resume(self, run_id: str) -> RunState:
+        """Continue an unfinished run: reconcile every intent by client order id, then go on."""
+        self._run_id = run_id
+        for recorded in self.journal.events(run_id):
+            self._folder.apply(recorded)
+        if self._folder.state().finished:
+            return self._folder.state()
+        log.info("run_resumed", run_id=run_id)
+        return await self._drive(resuming=True)
+
+    async def _drive(self, *, resuming: bool) -> RunState:
+        consumer = self._tasks.spawn(self._consume_updates(), name=f"updates-{self._run_id}")
+        try:
+            if resuming:
+                await self._reconcile_open(include_unsent=True)
+            if self._folder.state().halted_reason is not None and self._halt_reason is None:
+                self._halt_reason = self._folder.state().halted_reason
+            if not self.halting:
+                await self._phase(Side.SELL)
+            if not self.halting and self.state().recomputed is None:
+                await self._recompute_funding()
+            if not self.halting:
+                await self._phase(Side.BUY)
+            if self.halting:
+                await self._do_halt()
+            final = self.state()
+            status = derive_status(final.legs, halted=final.halted_reason is not None)
+            await self._append(
+                RunCompleted(status=status, sell_proceeds=final.sell_proceeds, buy_spent=final.buy_spent)
+            )
+            log.info("run_completed", run_id=self._run_id, status=status)
+            return self.state()
+        finally:
+            consumer.cancel()
+            await self._tasks.cancel_all()
+
+    # -- phases -----------------------------------------------------------------------------
+
+    def _phase_legs(self, side: Side) -> list[LegState]:
+        return [leg for leg in self.state().legs if leg.side is side and leg.status not in ("skipped", "blocked")]
+
+    async def _phase(self, side: Side) -> None:
+        state = self.state()
+        phase_name = "sell" if side is Side.SELL else "buy"
+        done_phases = {"between", "buy", "done"} if side is Side.SELL else {"done"}
+        if state.phase in done_phases:
+            return
+        if state.phase != phase_name:
+            await self._append(PhaseStarted(phase=side))
+        deadline = self._clock() + float(self.settings.phase_timeout_seconds)
+        pending = [
+            leg for leg in self._phase_legs(side)
+            if not leg.intent or leg.client_order_id in self._resubmit
+        ]
+        semaphore = asyncio.Semaphore(self.tuning.concurrency)
+
+        async def send(leg: LegState) -> None:
+            async with semaphore:
+                if not self.halting:
+                    await self._submit(leg)
+
+        await asyncio.gather(*(send(leg) for leg in pending))
+        timed_out = await self._await_terminal(side, deadline)
+        if self.halting:
+            return
+        if timed_out:
+            log.warning("phase_timeout", phase=phase_name, open=len(timed_out))
+            await self._cancel_open(timed_out)
+        await self._append(PhaseCompleted(phase=side, timed_out=tuple(timed_out)))
+
+    async def _await_terminal(self, side: Side, deadline: float) -> list[str]:
+        """Wait until every leg of the phase is terminal; return the ids still open at the deadline."""
+        last_change = self._clock()
+        while True:
+            open_legs = [leg for leg in self._phase_legs(side) if not leg.is_terminal]
+            if not open_legs or self.halting:
+                return []
+            now = self._clock()
+            if now >= deadline:
+                return [leg.client_order_id for leg in open_legs]
+            if now - last_change >= self.tuning.quiet_poll:
+                await self._reconcile_open(include_unsent=False)  # the stream may have a gap
+                last_change = self._clock()
+            self._changed.clear()
+            wait = min(deadline - now, self.tuning.quiet_poll)
+            try:
+                await asyncio.wait_for(self._changed.wait(), wait)
+                last_change = self._clock()
+            except TimeoutError:
+                pass
+
+    # -- orders -----------------------------------------------------------------------------
+
+    async def _submit(self, leg: LegState) -> None:
+        assert leg.order is not None
+        coid = leg.client_order_id
+        self._resubmit.discard(coid)
+        request = OrderRequest(client_order_id=coid, symbol=leg.symbol, side=leg.side, spec=leg.order)
+        if not leg.intent:
+            await self._append(
+                OrderIntent(client_order_id=coid, symbol=leg.symbol, side=leg.side, order=leg.order)
+            )
+        try:
+            snapshot = await self.gateway.submit_order(request)
+        except DuplicateClientOrderIdError:
+            log.info("duplicate_client_order_id", client_order_id=coid)
+            await self._resolve(coid, "the broker already has this client_order_id", allow_resubmit=False)
+            return
+        except OrderRejectedError as exc:
+            await self._append(
+                OrderUpdate(
+                    client_order_id=coid, broker_order_id="", status=OrderStatus.REJECTED,
+                    filled_qty=leg.filled_qty, filled_avg_price=None, event="rejected",
+                    reason=str(exc), source="submit",
+                )
+            )
+            return
+        except BrokerError as exc:
+            log.warning("submit_outcome_unknown", client_order_id=coid, error=str(exc))
+            await self._append(OrderUnknown(client_order_id=coid, reason=f"{type(exc).__name__}: {exc}"))
+            await self._resolve(coid, str(exc), allow_resubmit=True)
+            return
+        await self._record_snapshot(snapshot, via="submit")
+
+    async def _record_snapshot(self, snap: OrderSnapshot, *, via: str) -> None:
+        leg = self.state().leg(snap.client_order_id)
+        if leg is None:
+            return
+        if not leg.submitted:
+            await self._append(
+                OrderSubmitted(
+                    client_order_id=snap.client_order_id, broker_order_id=snap.broker_order_id,
+                    status=snap.status, via="lookup" if via == "lookup" else "submit",
+                )
+            )
+        await self._record_update(snap, source="lookup" if via == "lookup" else "submit")
+
+    async def _record_update(self, snap: OrderSnapshot, *, source: str) -> None:
+        leg = self.state().leg(snap.client_order_id)
+        if leg is None:
+            return
+        unchanged = leg.status == snap.status.value and leg.filled_qty == snap.filled_qty
+        if unchanged or (leg.is_terminal and not snap.status.is_terminal):
+            return
+        await self._append(
+            OrderUpdate(
+                client_order_id=snap.client_order_id, broker_order_id=snap.broker_order_id,
+                status=snap.status, filled_qty=snap.filled_qty,
+                filled_avg_price=snap.filled_avg_price, event=snap.event, reason=snap.reason,
+                source="stream" if source == "stream" else ("lookup" if source == "lookup" else "submit"),
+            )
+        )
+
+    async def _lookup(self, coid: str) -> tuple[bool, OrderSnapshot | None]:
+        """(answered, snapshot) for a client order id, retrying transient failures."""
+        for attempt in range(self.tuning.lookup_attempts):
+            try:
+                return True, await self.gateway.get_order_by_client_id(coid)
+            except BrokerError as exc:
+                log.warning("lookup_failed", client_order_id=coid, error=str(exc), attempt=attempt + 1)
+                await asyncio.sleep(self.tuning.lookup_backoff * 2**attempt)
+        return False, None
+
+    async def _resolve(self, coid: str, why: str, *, allow_resubmit: bool) -> None:
+        """Settle an ambiguous submit by looking the order up (never by blind resubmission)."""
+        answered, snap = await self._lookup(coid)
+        if snap is not None:
+            await self._record_snapshot(snap, via="lookup")
+            return
+        if answered and allow_resubmit and not self.halting:
+            # The broker has no such order: the request never landed. The same id is safe to
+            # send once more; a duplicate answer would send us back here through a look-up.
+            leg = self.state().leg(coid)
+            if leg is not None:
+                log.info("resubmit_after_absent_lookup", client_order_id=coid)
+                await self._submit_once_more(leg)
+                return
+        log.error("order_unresolved", client_order_id=coid, why=why)
+
+    async def _submit_once_more(self, leg: LegState) -> None:
+        assert leg.order is not None
+        request = OrderRequest(
+            client_order_id=leg.client_order_id, symbol=leg.symbol, side=leg.side, spec=leg.order
+        )
+        try:
+            snapshot = await self.gateway.submit_order(request)
+        except OrderRejectedError as exc:
+            await self._append(
+                OrderUpdate(
+                    client_order_id=leg.client_order_id, broker_order_id="", status=OrderStatus.REJECTED,
+                    filled_qty=leg.filled_qty, filled_avg_price=None, event="rejected",
+                    reason=str(exc), source="submit",
+                )
+            )
+            return
+        except BrokerError as exc:
+            await self._resolve(leg.client_order_id, str(exc), allow_resubmit=False)
+            return
+        await self._record_snapshot(snapshot, via="submit")
+
+    async def _reconcile_open(self, *, include_unsent: bool) -> None:
+        """Look up every intent that is not terminal; absent unacknowledged ones are re-sent."""
+        for leg in self.state().legs:
+            if not leg.intent or leg.is_terminal:
+                continue
+            answered, snap = await self._lookup(leg.client_order_id)
+            if snap is not None:
+                await self._record_snapshot(snap, via="lookup")
+            elif answered and include_unsent and leg.status in (PENDING, UNKNOWN):
+                self._resubmit.add(leg.client_order_id)
+
+    async def _consume_updates(self) -> None:
+        async for snap in self.gateway.updates():
+            try:
+                await self._record_update(snap, source="stream")
+            except Exception:
+                log.exception("update_not_recorded", client_order_id=snap.client_order_id)
+
+    async def _cancel_open(self, coids: list[str]) -> None:
+        """Cancel open orders, wait for confirmations, then look up whatever is still open."""
+        for coid in coids:
+            leg = self.state().leg(coid)
+            if leg is None or leg.is_terminal:
+                continue
+            broker_id = leg.broker_order_id
+            if not broker_id:
+                _, snap = await self._lookup(coid)
+                if snap is None:
+                    continue
+                await self._record_snapshot(snap, via="lookup")
+                broker_id = snap.broker_order_id
+            try:
+                await self.gateway.cancel_order(broker_id)
+            except BrokerError as exc:
+                log.warning("cancel_failed", client_order_id=coid, error=str(exc))
+        deadline = self._clock() + self.tuning.cancel_grace
+        while self._clock() < deadline:
+            if all((leg := self.state().leg(c)) is None or leg.is_terminal for c in coids):
+                return
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), max(0.0, deadline - self._clock()))
+            except TimeoutError:
+                break
+        for coid in coids:
+            leg = self.state().leg(coid)
+            if leg is not None and leg.intent and not leg.is_terminal:
+                _, snap = await self._lookup(coid)
+                if snap is not None:
+                    await self._record_snapshot(snap, via="lookup")
+
+    async def _do_halt(self) -> None:
+        reason = self._halt_reason or "halt"
+        if self.state().halted_reason is None:
+            await self._append(RunHalted(reason=reason))
+        open_ids = [leg.client_order_id for leg in self.state().legs if leg.intent and not leg.is_terminal]
+        if open_ids:
+            await self._cancel_open(open_ids)
+
+    async def _recompute_funding(self) -> None:
+        account = await self.gateway.get_account()
+        recomputed = recompute_funding(self.state(), account.buying_power, self.settings.min_notional)
+        await self._append(recomputed)
+        if recomputed.needs_reapproval and self.gate is not None:
+            approved = await self.gate.reapprove(recomputed)
+            if approved and not self.halting:
+                await self._append(
+                    ApprovalGiven(
+                        preview_digest=self.state().preview_digest,
+                        approved_by=self.approved_by,
+                        scope="buy_phase",
+                        scale=recomputed.scale,
+                    )
+                )
+            else:
+                self.halt("operator declined the re-scaled buy phase")

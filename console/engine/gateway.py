@@ -1,0 +1,125 @@
+"""BrokerGateway: rate limiting, per-call timeouts, 429 back-off and request counting."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from decimal import Decimal
+from typing import TypeVar
+
+import structlog
+
+from console.domain.market import Asset, Quote
+from console.domain.orders import OrderRequest, OrderSnapshot
+from console.engine.ports import AccountInfo, Broker, BrokerTimeoutError, RateLimitedError
+from console.engine.ratelimit import TokenBucket
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
+MAX_RATE_LIMIT_RETRIES = 8
+
+
+class BrokerGateway:
+    """Wraps a Broker: every call waits for a token, has a timeout, and is counted.
+
+    Reads retry on 429 after the broker's retry_after. A submit also retries on 429: a 429 means
+    the request was not processed, so sending the same client_order_id again is safe.
+    """
+
+    def __init__(
+        self,
+        broker: Broker,
+        *,
+        timeout: float = 10.0,
+        bucket: TokenBucket | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.broker = broker
+        self.timeout = timeout
+        self.bucket = bucket or TokenBucket.for_limit(broker.rate_limit_per_minute)
+        self._sleep = sleep
+        self.requests = 0
+        self.submits = 0
+        self.rate_limited = 0
+        self.by_kind: dict[str, int] = {}
+
+    @property
+    def name(self) -> str:
+        """Broker name (sim, alpaca)."""
+        return self.broker.name
+
+    @property
+    def mode(self) -> str:
+        """SIM, PAPER or LIVE."""
+        return self.broker.mode
+
+    def reset_counters(self) -> None:
+        """Start counting requests from zero (e.g. at the start of a run)."""
+        self.requests = 0
+        self.submits = 0
+        self.rate_limited = 0
+        self.by_kind = {}
+
+    async def _call(self, kind: str, factory: Callable[[], Awaitable[T]]) -> T:
+        attempt = 0
+        while True:
+            await self.bucket.acquire()
+            self.requests += 1
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+            try:
+                return await asyncio.wait_for(factory(), self.timeout)
+            except TimeoutError as exc:
+                raise BrokerTimeoutError(f"{kind}: no answer in {self.timeout:g} s") from exc
+            except RateLimitedError as exc:
+                self.rate_limited += 1
+                attempt += 1
+                if attempt > MAX_RATE_LIMIT_RETRIES:
+                    raise
+                wait = max(exc.retry_after, 0.05 * 2**attempt)
+                log.warning("broker_rate_limited", request=kind, retry_after=round(wait, 3))
+                self.bucket.drain(wait)
+                await self._sleep(wait)
+
+    async def get_account(self) -> AccountInfo:
+        """Account balances."""
+        return await self._call("account", self.broker.get_account)
+
+    async def get_positions(self) -> dict[str, Decimal]:
+        """Positions by symbol."""
+        return await self._call("positions", self.broker.get_positions)
+
+    async def get_quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:
+        """Latest quotes of the symbols that have one."""
+        return await self._call("quotes", lambda: self.broker.get_quotes(symbols))
+
+    async def get_assets(self, symbols: Sequence[str]) -> dict[str, Asset]:
+        """Assets the broker knows."""
+        return await self._call("assets", lambda: self.broker.get_assets(symbols))
+
+    async def is_market_open(self) -> bool:
+        """Market clock."""
+        return await self._call("clock", self.broker.is_market_open)
+
+    async def submit_order(self, request: OrderRequest) -> OrderSnapshot:
+        """Submit one order (raises the port's errors; timeouts mean 'unknown')."""
+        self.submits += 1
+        return await self._call("submit", lambda: self.broker.submit_order(request))
+
+    async def get_order_by_client_id(self, client_order_id: str) -> OrderSnapshot | None:
+        """Look an order up by its client order id."""
+        return await self._call(
+            "lookup", lambda: self.broker.get_order_by_client_id(client_order_id)
+        )
+
+    async def cancel_order(self, broker_order_id: str) -> None:
+        """Request cancellation of an open order."""
+        await self._call("cancel", lambda: self.broker.cancel_order(broker_order_id))
+
+    def updates(self) -> AsyncIterator[OrderSnapshot]:
+        """The broker's order-update stream (not counted: stream messages are not requests)."""
+        return self.broker.updates()
+
+    async def close(self) -> None:
+        """Close the broker."""
+        await self.broker.close()

@@ -1,0 +1,114 @@
+"""Loading plans and previewing them against the broker (the steps before an approval)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from console.domain.config import Settings
+from console.domain.errors import InputError
+from console.domain.market import AccountSnapshot
+from console.domain.plan import MAX_PLAN_BYTES, LoadedPlan, parse_plan_bytes
+from console.domain.preview import compute_preview
+from console.domain.preview_model import Preview
+from console.domain.targets import build_targets_plan, parse_targets
+from console.engine.gateway import BrokerGateway
+from console.engine.ports import Journal
+
+
+def read_user_file(path: str, limit: int = MAX_PLAN_BYTES) -> bytes:
+    """Read a user file, refusing one larger than `limit` bytes before reading it."""
+    try:
+        size = os.path.getsize(path)
+        if size > limit:
+            raise InputError.single(
+                path, "", f"the file is {size:,} bytes; files over {limit:,} bytes are refused"
+            )
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise InputError.single(path, "", "no such file") from None
+    except IsADirectoryError:
+        raise InputError.single(path, "", "is a directory, not a file") from None
+    except PermissionError:
+        raise InputError.single(path, "", "permission denied") from None
+    except OSError as exc:
+        raise InputError.single(path, "", f"cannot be read: {exc.strerror}") from None
+    if len(data) > limit:
+        raise InputError.single(path, "", f"files over {limit:,} bytes are refused")
+    return data
+
+
+def is_targets_file(path: str) -> bool:
+    """A .csv file is a targets file; anything else is read as plan JSON."""
+    return path.lower().endswith(".csv")
+
+
+def load_plan_file(path: str) -> LoadedPlan | bytes:
+    """A validated JSON plan, or the validated bytes of a targets CSV (built later, online)."""
+    data = read_user_file(path)
+    if is_targets_file(path):
+        parse_targets(path, data)
+        return data
+    return parse_plan_bytes(path, data)
+
+
+async def fetch_snapshot(gateway: BrokerGateway, symbols: Sequence[str]) -> AccountSnapshot:
+    """Account, positions, quotes, assets and clock, fetched for the plan's and held symbols."""
+    account = await gateway.get_account()
+    positions = {s: q for s, q in (await gateway.get_positions()).items() if q != 0}
+    wanted = sorted(set(symbols) | set(positions))
+    quotes = await gateway.get_quotes(wanted)
+    assets = await gateway.get_assets(wanted)
+    market_open = await gateway.is_market_open()
+    return AccountSnapshot(
+        account_id=account.account_id,
+        broker=gateway.name,
+        mode=gateway.mode,
+        cash=account.cash,
+        buying_power=account.buying_power,
+        positions=positions,
+        quotes=quotes,
+        assets=assets,
+        market_open=market_open,
+    )
+
+
+async def load_plan_source(
+    path: str,
+    gateway: BrokerGateway,
+    settings: Settings,
+    *,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> tuple[LoadedPlan, AccountSnapshot]:
+    """Load a plan JSON or build a targets plan, with the account snapshot it is previewed on."""
+    loaded = load_plan_file(path)
+    if isinstance(loaded, LoadedPlan):
+        symbols = [item.symbol for item in loaded.plan.items]
+        return loaded, await fetch_snapshot(gateway, symbols)
+    snapshot = await fetch_snapshot(gateway, list(parse_targets(path, loaded)))
+    return build_targets_plan(path, loaded, snapshot, settings, now()), snapshot
+
+
+def next_attempt(journal: Journal | None, plan_digest: str) -> int:
+    """The attempt the next run would use: an unfinished run's own, else 1 + the highest."""
+    runs = journal.runs_for_plan(plan_digest) if journal is not None else []
+    if runs and runs[-1].status == "running":
+        return runs[-1].attempt
+    return max((run.attempt for run in runs), default=0) + 1
+
+
+def preview_plan(
+    loaded: LoadedPlan, snapshot: AccountSnapshot, settings: Settings, attempt: int
+) -> Preview:
+    """The preview of a loaded plan on a snapshot (pure)."""
+    return compute_preview(loaded.plan, loaded.digest, snapshot, settings, attempt)
+
+
+async def build_preview(
+    gateway: BrokerGateway, journal: Journal | None, loaded: LoadedPlan, settings: Settings
+) -> Preview:
+    """Fetch a fresh snapshot and preview the plan for its next attempt."""
+    snapshot = await fetch_snapshot(gateway, [item.symbol for item in loaded.plan.items])
+    return preview_plan(loaded, snapshot, settings, next_attempt(journal, loaded.digest))

@@ -1,0 +1,1 @@
+"""PySide6 views, table models, view-models and dialogs of the operator console."""

@@ -1,0 +1,1 @@
+"""Custom-painted and composite widgets of the main window."""

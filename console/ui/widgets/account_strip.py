@@ -1,0 +1,108 @@
+"""The account strip (broker, mode badge, balances, market, stream health) and the LIVE banner."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
+
+from console.domain.market import AccountSnapshot
+from console.ui import fmt
+
+MODE_STYLES = {
+    "SIM": "background:#5f6368;color:white;",
+    "PAPER": "background:#1a5fb4;color:white;",
+    "LIVE": "background:#b3261e;color:white;",
+}
+HEALTH_STYLES = {
+    "ok": ("#1b7f3b", "stream ok"),
+    "amber": ("#b26a00", "stream silent"),
+    "red": ("#b3261e", "stream silent"),
+    "paused": ("#1a5fb4", "paused"),
+    "idle": ("#5f6368", "idle"),
+}
+_BADGE = "font-weight:bold;padding:2px 8px;border-radius:3px;"
+
+
+def _value_label(name: str) -> QLabel:
+    label = QLabel("—")
+    label.setObjectName(name)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class AccountStrip(QFrame):
+    """One line of account facts above the tabs."""
+
+    def __init__(self, broker: str, mode: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("accountStrip")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setSpacing(14)
+        self.broker = QLabel(f"Broker: <b>{broker}</b>")
+        self.mode = QLabel(mode)
+        self.mode.setObjectName("modeBadge")
+        self.mode.setStyleSheet(_BADGE + MODE_STYLES.get(mode, MODE_STYLES["SIM"]))
+        self.mode.setToolTip(f"{mode} account")
+        self.account = _value_label("accountId")
+        self.equity = _value_label("equity")
+        self.cash = _value_label("cash")
+        self.buying_power = _value_label("buyingPower")
+        self.market = QLabel("market —")
+        self.market.setObjectName("market")
+        self.health = QLabel("idle")
+        self.health.setObjectName("streamHealth")
+        for widget in (self.broker, self.mode, self.account):
+            layout.addWidget(widget)
+        for caption, widget in (
+            ("Equity", self.equity),
+            ("Cash", self.cash),
+            ("Buying power", self.buying_power),
+        ):
+            layout.addWidget(QLabel(f"{caption}:"))
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        layout.addWidget(self.market)
+        layout.addWidget(self.health)
+        self.set_health("idle", None)
+
+    def set_account(self, snapshot: AccountSnapshot | None, equity: Decimal | None) -> None:
+        """Show the balances and the market clock of a snapshot."""
+        if snapshot is None:
+            return
+        self.account.setText(f"Account {snapshot.account_id}")
+        self.equity.setText(fmt.money(equity))
+        self.cash.setText(fmt.money(snapshot.cash))
+        self.buying_power.setText(fmt.money(snapshot.buying_power))
+        if snapshot.market_open:
+            self.market.setText("● market open")
+            self.market.setStyleSheet("color:#1b7f3b;font-weight:bold;")
+        else:
+            self.market.setText("● market closed")
+            self.market.setStyleSheet("color:#b26a00;font-weight:bold;")
+
+    def set_health(self, state: str, age: float | None) -> None:
+        """Stream health as colour and text: state and the age of the last update."""
+        colour, text = HEALTH_STYLES.get(state, HEALTH_STYLES["idle"])
+        age_text = "no updates yet" if age is None else f"last update {fmt.duration(age)} ago"
+        self.health.setText(f"● {text} · {age_text}")
+        self.health.setProperty("state", state)
+        self.health.setStyleSheet(f"color:{colour};font-weight:bold;")
+
+
+class LiveBanner(QLabel):
+    """A persistent red banner shown for LIVE accounts."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            "LIVE TRADING — orders placed from this window use real money", parent
+        )
+        self.setObjectName("liveBanner")
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setStyleSheet(
+            "background:#b3261e;color:white;font-weight:bold;font-size:14px;padding:6px;"
+        )
