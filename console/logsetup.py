@@ -43,6 +43,7 @@ def configure_logging(verbosity: int = 0, log_path: Path | None = None) -> Path 
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
+        handler.close()
     root.setLevel(logging.DEBUG)
     stderr = logging.StreamHandler(sys.stderr)
     stderr.setLevel(logging.DEBUG if verbosity > 0 else logging.WARNING)

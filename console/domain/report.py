@@ -125,8 +125,8 @@ def preview_table(preview: Preview) -> str:
     funding = preview.funding
     out = [
         f"Plan {preview.plan_id}   attempt {preview.attempt}   preview {preview.preview_digest[:12]}",
-        f"Account {preview.account.account_id} ({preview.account.broker} {preview.account.mode})   "
-        f"equity {money(preview.equity)}   cash {money(preview.account.cash)}   "
+        f"Account {preview.account.account_id} ({preview.account.broker} {preview.account.mode})",
+        f"Equity {money(preview.equity)}   cash {money(preview.account.cash)}   "
         f"buying power {money(preview.account.buying_power)}   "
         f"market {'open' if preview.account.market_open else 'CLOSED'}",
     ]

@@ -198,6 +198,19 @@ class RunFolder:
         """Seq of the last applied event."""
         return self._at_seq
 
+    @property
+    def started(self) -> bool:
+        """True once run_started was applied."""
+        return self._start is not None
+
+    def leg(self, client_order_id: str) -> LegState | None:
+        """The current state of one leg (O(1))."""
+        return self._legs.get(client_order_id)
+
+    def legs(self) -> list[LegState]:
+        """Every leg, in preview order."""
+        return list(self._legs.values())
+
     def apply(self, recorded: RecordedEvent) -> None:
         """Fold one event in."""
         event = recorded.event
@@ -219,7 +232,10 @@ class RunFolder:
         elif isinstance(event, OrderIntent):
             self._update(event.client_order_id, recorded, intent=True, order=event.order, status=PENDING)
         elif isinstance(event, OrderSubmitted):
-            self._apply_order(recorded, event.client_order_id, event.broker_order_id, event.status.value, None, None)
+            self._apply_order(
+                recorded, event.client_order_id, event.broker_order_id, event.status.value, None, None,
+                acknowledged=True,
+            )
         elif isinstance(event, OrderUpdate):
             self._apply_order(
                 recorded, event.client_order_id, event.broker_order_id, event.status.value,
@@ -287,11 +303,17 @@ class RunFolder:
         status: str,
         filled_qty: Decimal | None,
         avg_price: Decimal | None,
+        *,
+        acknowledged: bool = False,
     ) -> None:
         leg = self._legs.get(coid)
         if leg is None:
             return
-        changes: dict[str, Any] = {"broker_order_id": broker_order_id, "submitted": True, "intent": True}
+        changes: dict[str, Any] = {"intent": True}
+        if broker_order_id:
+            changes["broker_order_id"] = broker_order_id
+        if acknowledged:
+            changes["submitted"] = True
         # Updates may arrive out of order (stream before the submit answer): never step back.
         if not (leg.status in _TERMINAL and status not in _TERMINAL):
             changes["status"] = status

@@ -207,7 +207,10 @@ class PhaseExecutor:
     # -- phases -----------------------------------------------------------------------------
 
     def _phase_legs(self, side: Side) -> list[LegState]:
-        return [leg for leg in self.state().legs if leg.side is side and leg.status not in ("skipped", "blocked")]
+        return [
+            leg for leg in self._folder.legs()
+            if leg.side is side and leg.status not in ("skipped", "blocked")
+        ]
 
     async def _phase(self, side: Side) -> None:
         state = self.state()
@@ -293,7 +296,7 @@ class PhaseExecutor:
         await self._record_snapshot(snapshot, via="submit")
 
     async def _record_snapshot(self, snap: OrderSnapshot, *, via: str) -> None:
-        leg = self.state().leg(snap.client_order_id)
+        leg = self._folder.leg(snap.client_order_id)
         if leg is None:
             return
         if not leg.submitted:
@@ -306,7 +309,7 @@ class PhaseExecutor:
         await self._record_update(snap, source="lookup" if via == "lookup" else "submit")
 
     async def _record_update(self, snap: OrderSnapshot, *, source: str) -> None:
-        leg = self.state().leg(snap.client_order_id)
+        leg = self._folder.leg(snap.client_order_id)
         if leg is None:
             return
         unchanged = leg.status == snap.status.value and leg.filled_qty == snap.filled_qty
@@ -340,7 +343,7 @@ class PhaseExecutor:
         if answered and allow_resubmit and not self.halting:
             # The broker has no such order: the request never landed. The same id is safe to
             # send once more; a duplicate answer would send us back here through a look-up.
-            leg = self.state().leg(coid)
+            leg = self._folder.leg(coid)
             if leg is not None:
                 log.info("resubmit_after_absent_lookup", client_order_id=coid)
                 await self._submit_once_more(leg)
@@ -370,7 +373,7 @@ class PhaseExecutor:
 
     async def _reconcile_open(self, *, include_unsent: bool) -> None:
         """Look up every intent that is not terminal; absent unacknowledged ones are re-sent."""
-        for leg in self.state().legs:
+        for leg in self._folder.legs():
             if not leg.intent or leg.is_terminal:
                 continue
             answered, snap = await self._lookup(leg.client_order_id)
@@ -389,7 +392,7 @@ class PhaseExecutor:
     async def _cancel_open(self, coids: list[str]) -> None:
         """Cancel open orders, wait for confirmations, then look up whatever is still open."""
         for coid in coids:
-            leg = self.state().leg(coid)
+            leg = self._folder.leg(coid)
             if leg is None or leg.is_terminal:
                 continue
             broker_id = leg.broker_order_id
@@ -405,7 +408,7 @@ class PhaseExecutor:
                 log.warning("cancel_failed", client_order_id=coid, error=str(exc))
         deadline = self._clock() + self.tuning.cancel_grace
         while self._clock() < deadline:
-            if all((leg := self.state().leg(c)) is None or leg.is_terminal for c in coids):
+            if all((leg := self._folder.leg(c)) is None or leg.is_terminal for c in coids):
                 return
             self._changed.clear()
             try:
@@ -413,7 +416,7 @@ class PhaseExecutor:
             except TimeoutError:
                 break
         for coid in coids:
-            leg = self.state().leg(coid)
+            leg = self._folder.leg(coid)
             if leg is not None and leg.intent and not leg.is_terminal:
                 _, snap = await self._lookup(coid)
                 if snap is not None:
@@ -423,7 +426,7 @@ class PhaseExecutor:
         reason = self._halt_reason or "halt"
         if self.state().halted_reason is None:
             await self._append(RunHalted(reason=reason))
-        open_ids = [leg.client_order_id for leg in self.state().legs if leg.intent and not leg.is_terminal]
+        open_ids = [leg.client_order_id for leg in self._folder.legs() if leg.intent and not leg.is_terminal]
         if open_ids:
             await self._cancel_open(open_ids)
 

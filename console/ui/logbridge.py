@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import logging
 from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +31,7 @@ class LogBridge(QObject):
         )
         self._numbers = itertools.count(1)
         self._max_rows = max_rows
+        self._handler: logging.Handler | None = None
         self.record.connect(self._append)
 
     def processor(
@@ -46,17 +49,44 @@ class LogBridge(QObject):
             event=str(event_dict.get("event", "")),
             details=details,
         )
-        try:
+        with contextlib.suppress(RuntimeError):  # the bridge was deleted at shutdown
             self.record.emit(row)
-        except RuntimeError:  # the bridge was deleted (application shutting down)
-            pass
         return event_dict
+
+    def handler(self) -> logging.Handler:
+        """A stdlib logging handler feeding this bridge (structlog routed through stdlib)."""
+        if self._handler is None:
+            self._handler = _BridgeHandler(self)
+        return self._handler
+
+    def detach(self) -> None:
+        """Stop receiving records from the root logger."""
+        if self._handler is not None:
+            logging.getLogger().removeHandler(self._handler)
+            self._handler = None
 
     @Slot(object)
     def _append(self, row: LogRow) -> None:
         if self.model.rowCount() >= self._max_rows:
             self.model.drop_first(self._max_rows // 10)
         self.model.upsert_rows((row,))
+
+
+class _BridgeHandler(logging.Handler):
+    """Forwards stdlib records (structlog event dicts or plain messages) to a LogBridge."""
+
+    def __init__(self, bridge: LogBridge) -> None:
+        super().__init__(logging.DEBUG)
+        self.bridge = bridge
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Convert and forward one record."""
+        if isinstance(record.msg, dict):
+            event: dict[str, Any] = dict(record.msg)
+        else:
+            event = {"event": record.getMessage(), "logger": record.name}
+        event["level"] = record.levelname.lower()
+        self.bridge.processor(None, record.levelname.lower(), event)
 
 
 def levels_at_least(level: str) -> frozenset[str] | None:

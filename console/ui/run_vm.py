@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import structlog
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from console.domain.config import Settings
 from console.domain.events import (
     FundingRecomputed,
     OrderIntent,
@@ -24,7 +25,7 @@ from console.domain.events import (
 from console.domain.market import AccountSnapshot
 from console.domain.preview_model import Preview
 from console.domain.runstate import LegState, RunFolder, RunState
-from console.engine.executor import ReapprovalGate, RunObserver
+from console.engine.executor import ExecutorTuning, PhaseExecutor, ReapprovalGate, RunObserver
 from console.engine.gateway import BrokerGateway
 from console.engine.ports import BrokerError, Journal, RunSummary
 from console.engine.session import fetch_snapshot
@@ -56,6 +57,28 @@ class Executor(Protocol):
 
 
 ExecutorFactory = Callable[[RunObserver, ReapprovalGate, str], Executor]
+
+
+def executor_factory(
+    gateway: BrokerGateway,
+    journal: Journal,
+    settings: Settings,
+    tuning: ExecutorTuning | None = None,
+) -> ExecutorFactory:
+    """Build PhaseExecutors wired to the view-model as observer and re-approval gate."""
+
+    def build(observer: RunObserver, gate: ReapprovalGate, approved_by: str) -> Executor:
+        return PhaseExecutor(
+            gateway,
+            journal,
+            settings,
+            observer=observer,
+            gate=gate,
+            approved_by=approved_by,
+            tuning=tuning,
+        )
+
+    return build
 
 
 @dataclass(frozen=True)

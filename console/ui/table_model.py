@@ -272,8 +272,9 @@ class RecordFilterProxy(QSortFilterProxyModel):
 
     def set_status_filter(self, allowed: Iterable[str] | None) -> None:
         """Show only rows whose status is one of `allowed` (None: every row)."""
+        self.beginFilterChange()
         self._allowed = frozenset(allowed) if allowed is not None else None
-        self.invalidateRowsFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     @property
     def status_filter(self) -> frozenset[str] | None:

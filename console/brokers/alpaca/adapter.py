@@ -260,6 +260,9 @@ class AlpacaBroker:
     async def submit_order(self, request: OrderRequest) -> OrderSnapshot:
         """Submit a market DAY order under its deterministic client_order_id."""
         order_request = self._sdk.market_order(request)  # exact-float check; raises before I/O
+        self._ensure_started()
+        # Listen before acting: the first submit waits (bounded) for the stream to connect.
+        await self._stream.wait_first_connect(self._options.stream_connect_wait_s)
         coid = request.client_order_id
         entry = self._tracked.get(coid)
         if entry is None:
@@ -340,7 +343,7 @@ class AlpacaBroker:
             monitor.cancel()
             await asyncio.wait({monitor}, timeout=2)
         await self._stream.stop()
-        self._worker.shutdown()
+        self._worker.shutdown(final=self._clients.close)
         for waiter in list(self._inflight):
             if not waiter.done():
                 waiter.set_exception(self._closed_error("Alpaca broker closed"))

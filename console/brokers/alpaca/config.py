@@ -38,6 +38,7 @@ class AlpacaOptions:
     stream_reconnect_max_s: float = 30.0
     stream_silence_s: float = 3.0  # no stream message while orders are open -> REST reconcile
     stream_silence_max_s: float = 30.0  # reconcile interval backs off up to this while idle
+    stream_connect_wait_s: float = 5.0  # the first submit waits this long for the stream
     stream_ping_interval_s: float = 10.0
     stream_ping_timeout_s: float = 20.0
 

@@ -26,6 +26,16 @@ _WS_LOGGER = logging.getLogger("console.brokers.alpaca.websocket")
 _WS_LOGGER.setLevel(logging.WARNING)
 
 
+class _Update:
+    """A parsed TradeUpdate plus its raw payload."""
+
+    __slots__ = ("model", "raw")
+
+    def __init__(self, model: Any, raw: dict[str, Any]) -> None:
+        self.model = model
+        self.raw = raw
+
+
 class _HookedStream(TradingStream):  # type: ignore[misc]
     """TradingStream that reports (re)connections and refused authentication."""
 
@@ -48,6 +58,11 @@ class _HookedStream(TradingStream):  # type: ignore[misc]
             self._on_auth_refused()
             raise
 
+    def _cast(self, msg: dict[str, Any]) -> _Update:
+        """Keep the raw payload next to the model (it may carry a reject reason)."""
+        data = msg.get("data") or {}
+        return _Update(super()._cast(msg), data if isinstance(data, dict) else {})
+
     async def _start_ws(self) -> None:
         """Connect, authenticate and listen; then report the (re)connection."""
         await super()._start_ws()
@@ -69,6 +84,7 @@ class StreamSupervisor:
         self.connects = 0
         self.auth_refusals = 0
         self.last_message = time.monotonic()
+        self._first_connect: asyncio.Event | None = None
         self._stream = _HookedStream(
             config.key_id,
             config.secret_key,
@@ -98,9 +114,23 @@ class StreamSupervisor:
         """Whether the websocket is currently up and listening."""
         return bool(self._stream._running) and self._stream._ws is not None
 
+    async def wait_first_connect(self, timeout: float) -> bool:
+        """Wait (bounded) until the stream has connected once; True if it has."""
+        if self.connects > 0:
+            return True
+        if self._first_connect is None:
+            return False
+        try:
+            await asyncio.wait_for(self._first_connect.wait(), timeout)
+        except TimeoutError:
+            log.warning("alpaca.stream_not_connected_yet", waited_s=timeout)
+            return False
+        return True
+
     def start(self) -> None:
         """Start the stream task on the running loop (idempotent)."""
         if self._task is None:
+            self._first_connect = asyncio.Event()
             self._task = asyncio.get_running_loop().create_task(
                 self._run(), name="alpaca-trade-updates"
             )
@@ -114,6 +144,8 @@ class StreamSupervisor:
         """A (re)connection: events may have been missed meanwhile."""
         self.connects += 1
         self.last_message = time.monotonic()
+        if self._first_connect is not None:
+            self._first_connect.set()
         log.info("alpaca.stream_connected", connects=self.connects)
         self._on_connected_cb()
 
@@ -123,11 +155,17 @@ class StreamSupervisor:
         if self.auth_refusals in (1, 10, 100):
             log.error("alpaca.stream_auth_refused", refusals=self.auth_refusals)
 
-    async def _handle(self, update: Any) -> None:
+    async def _handle(self, update: _Update) -> None:
         """One trade_updates message -> OrderSnapshot; never raises (alpaca-py would drop it)."""
         self.last_message = time.monotonic()
         try:
-            snapshot = snapshot_from_order(update.order, event=enum_text(update.event))
+            model = update.model
+            reason = update.raw.get("reason")
+            snapshot = snapshot_from_order(
+                model.order,
+                event=enum_text(model.event),
+                reason=str(reason) if isinstance(reason, str) and reason else None,
+            )
         except Exception:
             log.exception("alpaca.stream_update_unreadable")
             return

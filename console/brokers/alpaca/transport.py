@@ -126,6 +126,7 @@ class Worker:
         self._pending: set[concurrent.futures.Future[Any]] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._final: Callable[[], None] | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -145,6 +146,11 @@ class Worker:
         while True:
             item = self._queue.get()
             if item is None:
+                if self._final is not None:
+                    try:
+                        self._final()
+                    except Exception:
+                        log.exception("alpaca.worker_final_failed")
                 return
             fn, future = item
             if future.set_running_or_notify_cancel():
@@ -155,8 +161,9 @@ class Worker:
             with self._lock:
                 self._pending.discard(future)
 
-    def shutdown(self) -> None:
-        """Cancel queued calls and stop the thread after the running call (never waits)."""
+    def shutdown(self, final: Callable[[], None] | None = None) -> None:
+        """Cancel queued calls; after the running call, run `final` and stop (never waits)."""
+        self._final = final
         with self._lock:
             self._closed = True
             pending = list(self._pending)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from console.domain.errors import FieldIssue, InputError
 from console.domain.market import Asset, Frozen, Quote
@@ -64,6 +64,13 @@ class Scenario(Frozen):
     fills: FillRules = FillRules()
     faults: Faults = Faults()
     rate_limit_per_minute: int = Field(default=200, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _buying_power_defaults_to_cash(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "buying_power" not in data and "cash" in data:
+            return {**data, "buying_power": data["cash"]}
+        return data
 
     def knows(self, symbol: str) -> bool:
         """True when the symbol appears in quotes, positions or assets."""

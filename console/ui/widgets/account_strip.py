@@ -97,9 +97,7 @@ class LiveBanner(QLabel):
     """A persistent red banner shown for LIVE accounts."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            "LIVE TRADING — orders placed from this window use real money", parent
-        )
+        super().__init__("LIVE TRADING — orders placed from this window use real money", parent)
         self.setObjectName("liveBanner")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)

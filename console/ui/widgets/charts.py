@@ -21,6 +21,9 @@ TOTAL = QColor("#1a5fb4")
 PLANNED = QColor("#6d4c9f")
 CURRENT = QColor("#90a4ae")
 TARGET = QColor("#1a5fb4")
+_LABEL_FLAGS = int(
+    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+)
 
 
 def _ratio(part: Decimal, whole: Decimal) -> float:
@@ -67,14 +70,15 @@ class FundingPanel(QWidget):
         painter.fillRect(self.rect(), self.palette().base())
         f = self.funding
         if f is None:
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Load a plan to see funding")
+            painter.drawText(
+                self.rect(), Qt.AlignmentFlag.AlignCenter, "Load a plan to see funding"
+            )
+            painter.end()
             return
         steps: list[tuple[str, Decimal, Decimal, QColor]] = []  # label, start, end, colour
         running = f.buying_power
         steps.append(("Buying power", ZERO, running, TOTAL))
-        steps.append(
-            ("+ Sell proceeds", running, add(running, f.expected_sell_proceeds), POSITIVE)
-        )
+        steps.append(("+ Sell proceeds", running, add(running, f.expected_sell_proceeds), POSITIVE))
         running = add(running, f.expected_sell_proceeds)
         steps.append(("− Reserve", add(running, -f.reserve), running, NEGATIVE))
         steps.append(("= Available", ZERO, f.available_for_buys, TOTAL))
@@ -111,7 +115,9 @@ class FundingPanel(QWidget):
             )
             painter.drawText(
                 QRectF(margin_l + slot * number, baseline + 6, slot, 36),
-                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                Qt.AlignmentFlag.AlignHCenter
+                | Qt.AlignmentFlag.AlignTop
+                | Qt.TextFlag.TextWordWrap,
                 label,
             )
         painter.end()
@@ -147,6 +153,7 @@ class WeightChart(QWidget):
         if not self.bars:
             painter.setPen(text)
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No plan loaded")
+            painter.end()
             return
         top = max([max(b.current, b.target) for b in self.bars] + [Decimal("0.01")])
         label_w, value_w, margin = 64, 128, 10

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -63,9 +63,8 @@ class ErrorPanel(QFrame):
         """List every issue of `error` and show the panel."""
         rows = issue_rows(error)
         kept = f"the loaded plan {kept_plan} is unchanged" if kept_plan else "no plan is loaded"
-        self.title.setText(
-            f"Could not load {error.file}: {len(rows)} error{'s' if len(rows) != 1 else ''} — {kept}."
-        )
+        plural = "s" if len(rows) != 1 else ""
+        self.title.setText(f"Could not load {error.file}: {len(rows)} error{plural} — {kept}.")
         self.model.set_rows(rows)
         self.show()
 
@@ -153,6 +152,3 @@ class LogDock(QDockWidget):
         index = self.level.findData(level)
         if index >= 0:
             self.level.setCurrentIndex(index)
-
-
-_ = Qt

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -81,7 +81,7 @@ class RecordTable(QWidget):
     def _filter_changed(self, text: str) -> None:
         self.proxy.set_status_filter(None if text == ALL else (text,))
 
-    def set_status_filter(self, statuses: Sequence[str] | None) -> None:
+    def set_status_filter(self, statuses: Iterable[str] | None) -> None:
         """Filter programmatically (None: all)."""
         self.proxy.set_status_filter(statuses)
 

@@ -10,7 +10,7 @@ import pytest
 
 from console.brokers.sim.exchange import Exchange
 from console.brokers.sim.scenario import Scenario
-from console.domain.orders import OrderStatus
+from console.domain.orders import OrderSnapshot, OrderStatus
 from console.engine.ports import DuplicateClientOrderIdError, OrderRejectedError
 from tests.brokers.sim.sim_helpers import ManualNow, order
 
@@ -18,7 +18,9 @@ MakeScenario = Callable[..., Scenario]
 D = Decimal
 
 
-def fill_one(ex: Exchange, request_symbol: str, side: str = "buy", **spec: str) -> list:  # type: ignore[type-arg]
+def fill_one(
+    ex: Exchange, request_symbol: str, side: str = "buy", **spec: str
+) -> list[OrderSnapshot]:
     placed = ex.place(order(request_symbol, side, **spec))
     assert placed.status is OrderStatus.ACCEPTED
     return ex.execute(placed.broker_order_id)
@@ -204,7 +206,7 @@ def test_partial_that_rounds_to_zero_cancels_with_nothing_filled(
 ) -> None:
     ex = Exchange(make_scenario(cash="100000", fills={"partial": ["COST", "AAPL"]}))
     (only,) = fill_one(ex, "COST", qty="1")  # half of 1 whole share = 0
-    assert (only.status, only.event, only.filled_qty) == (OrderStatus.CANCELED, "canceled", 0)
+    assert (only.status, only.event, only.filled_qty) == (OrderStatus.CANCELED, "canceled", D(0))
     (cents,) = fill_one(ex, "AAPL", notional="0.01")  # half of a cent rounds to 0.00
     assert cents.status is OrderStatus.CANCELED
     assert cents.filled_qty == 0
@@ -217,7 +219,7 @@ def test_reject_symbols_are_rejected(make_scenario: MakeScenario) -> None:
     assert (snap.status, snap.reason, snap.filled_qty) == (
         OrderStatus.REJECTED,
         "rejected by scenario",
-        0,
+        D(0),
     )
 
 

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from console.brokers.sim.scenario import MAX_SCENARIO_BYTES, load_scenario, parse_scenario
+from console.brokers.sim.scenario import (
+    MAX_SCENARIO_BYTES,
+    Scenario,
+    load_scenario,
+    parse_scenario,
+)
 from console.domain.errors import InputError
 from console.domain.market import Asset
 
@@ -109,6 +114,11 @@ def test_comment_keys_are_ignored() -> None:
         "scn.json", b'{"_note": 1, "description": "x", "name": "n", "comment": [], "cash": "1"}'
     )
     assert scn.cash == 1
+
+
+def test_direct_construction_defaults_buying_power_to_cash() -> None:
+    assert Scenario(cash=Decimal("12.5")).buying_power == Decimal("12.5")
+    assert Scenario(cash=Decimal(5), buying_power=Decimal(9)).buying_power == 9
 
 
 def test_scenario_is_frozen() -> None:

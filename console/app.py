@@ -1,0 +1,209 @@
+"""GUI composition root: settings, logging, the qasync loop, a broker, the journal, windows."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import hashlib
+import importlib
+import logging
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import qasync
+import structlog
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from console.domain.config import Settings
+from console.domain.market import Asset, Quote
+from console.domain.orders import OrderRequest, OrderSnapshot
+from console.engine.gateway import BrokerGateway
+from console.engine.ports import AccountInfo, Broker, BrokerUnavailableError
+from console.engine.tasks import TaskGroup
+from console.journal.store import SqliteJournal, default_journal_path
+from console.ui.logbridge import LogBridge
+from console.ui.main_window import MainWindow, WindowContext
+from console.ui.prefs import APPLICATION, ORGANIZATION, open_settings
+from console.ui.run_vm import executor_factory
+
+log = structlog.get_logger(__name__)
+
+
+class DeferredBroker:
+    """Stands in for a broker whose SDK is imported after the window is shown (Alpaca)."""
+
+    def __init__(self, name: str, mode: str, rate_limit_per_minute: int = 200) -> None:
+        self.name = name
+        self.mode = mode
+        self.rate_limit_per_minute = rate_limit_per_minute
+        self._ready = asyncio.Event()
+        self._broker: Broker | None = None
+        self._error: Exception | None = None
+
+    def resolve(self, broker: Broker | None, error: Exception | None = None) -> None:
+        """Hand over the real broker (or the error that prevented creating it)."""
+        self._broker, self._error = broker, error
+        self._ready.set()
+
+    async def _real(self) -> Broker:
+        await self._ready.wait()
+        if self._broker is None:
+            raise BrokerUnavailableError(f"{self.name} broker unavailable: {self._error}")
+        return self._broker
+
+    async def get_account(self) -> AccountInfo:
+        """Account balances."""
+        return await (await self._real()).get_account()
+
+    async def get_positions(self) -> dict[str, Decimal]:
+        """Positions."""
+        return await (await self._real()).get_positions()
+
+    async def get_quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:
+        """Quotes."""
+        return await (await self._real()).get_quotes(symbols)
+
+    async def get_assets(self, symbols: Sequence[str]) -> dict[str, Asset]:
+        """Assets."""
+        return await (await self._real()).get_assets(symbols)
+
+    async def is_market_open(self) -> bool:
+        """Market clock."""
+        return await (await self._real()).is_market_open()
+
+    async def submit_order(self, request: OrderRequest) -> OrderSnapshot:
+        """Submit."""
+        return await (await self._real()).submit_order(request)
+
+    async def get_order_by_client_id(self, client_order_id: str) -> OrderSnapshot | None:
+        """Look up."""
+        return await (await self._real()).get_order_by_client_id(client_order_id)
+
+    async def cancel_order(self, broker_order_id: str) -> None:
+        """Cancel."""
+        await (await self._real()).cancel_order(broker_order_id)
+
+    async def _updates(self) -> AsyncIterator[OrderSnapshot]:
+        async for snapshot in (await self._real()).updates():
+            yield snapshot
+
+    def updates(self) -> AsyncIterator[OrderSnapshot]:
+        """The real broker's update stream, once it exists."""
+        return self._updates()
+
+    async def close(self) -> None:
+        """Close the real broker, if it was created."""
+        if self._broker is not None:
+            await self._broker.close()
+
+
+async def _create_alpaca(deferred: DeferredBroker, live: bool) -> None:
+    """Import alpaca-py off the GUI thread, then create the adapter."""
+    try:
+        loop = asyncio.get_running_loop()
+        module = await loop.run_in_executor(None, importlib.import_module, "console.brokers.alpaca")
+        deferred.resolve(module.create_alpaca_broker(live=live))
+        log.info("broker_ready", broker="alpaca", live=live)
+    except Exception as exc:  # missing credentials, network: shown in the window
+        log.error("broker_unavailable", broker="alpaca", error=str(exc))
+        deferred.resolve(None, exc)
+
+
+def sim_state_path(journal_path: Path, scenario: str | None) -> str:
+    """Where the GUI's simulated account persists (per scenario, beside the journal)."""
+    key = str(Path(scenario).resolve()) if scenario else "demo"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:10]
+    return str(journal_path.parent / f"sim-state-{digest}.json")
+
+
+def _attach_log_bridge(bridge: LogBridge) -> None:
+    """Copy every log record into the event-log dock (stdlib handler behind structlog)."""
+    root = logging.getLogger()
+    if not root.handlers:
+        from console.logsetup import configure_logging
+
+        configure_logging(0)
+    root.addHandler(bridge.handler())
+
+
+def _operator() -> str:
+    try:
+        return f"gui:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "gui"
+
+
+def run_gui(
+    plan: str | None,
+    *,
+    broker: str = "sim",
+    scenario: str | None = None,
+    journal: str | None = None,
+    settings: Settings | None = None,
+    live: bool = False,
+    state_path: str | None = None,
+    qsettings_path: str | None = None,
+    on_shown: Callable[[MainWindow], None] | None = None,
+) -> int:
+    """Open the operator console and run the qasync loop until the window closes."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    bridge = LogBridge()
+    _attach_log_bridge(bridge)
+    journal_path = Path(journal) if journal else default_journal_path()
+    journal_path.parent.mkdir(parents=True, exist_ok=True)
+    store = SqliteJournal(journal_path)
+    deferred: DeferredBroker | None = None
+    real: Broker
+    if broker == "alpaca":
+        deferred = DeferredBroker("alpaca", "LIVE" if live else "PAPER")
+        real = deferred
+    else:
+        from console.brokers.sim import create_sim_broker
+
+        real = create_sim_broker(scenario, state_path or sim_state_path(journal_path, scenario))
+    rules = settings or Settings()
+    gateway = BrokerGateway(real)
+    tasks = TaskGroup()
+    ctx = WindowContext(
+        gateway=gateway,
+        journal=store,
+        settings=rules,
+        qsettings=open_settings(qsettings_path),
+        executor_factory=executor_factory(gateway, store, rules),
+        log_bridge=bridge,
+        tasks=tasks,
+        operator=_operator(),
+    )
+    window = MainWindow(ctx)
+    done = asyncio.Event()
+    window.closed.connect(done.set)
+
+    async def main() -> int:
+        window.show()
+        if deferred is not None:
+            tasks.spawn(_create_alpaca(deferred, live), name="create-alpaca")
+        QTimer.singleShot(0, lambda: window.start(plan))
+        if on_shown is not None:
+            QTimer.singleShot(0, lambda: on_shown(window))
+        await done.wait()
+        await tasks.cancel_all()
+        await gateway.close()
+        store.close()
+        return 0
+
+    try:
+        with loop:
+            code: int = loop.run_until_complete(main())
+            return code
+    finally:
+        bridge.detach()
+        asyncio.set_event_loop(None)

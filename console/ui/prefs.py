@@ -1,0 +1,52 @@
+"""QSettings access: recent plans and window layout (tests pass an isolated ini file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+ORGANIZATION = "PhaseConsole"
+APPLICATION = "Phase Console"
+MAX_RECENT = 8
+
+
+def open_settings(path: str | None = None) -> QSettings:
+    """The user's settings, or an ini file at `path` (tests, portable installs)."""
+    if path is not None:
+        return QSettings(path, QSettings.Format.IniFormat)
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION
+    )
+
+
+def recent_files(settings: QSettings) -> list[str]:
+    """Recently opened plan files, newest first."""
+    value = settings.value("recent/files", [])
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, list):
+        return [str(item) for item in value if item]
+    return []
+
+
+def add_recent(settings: QSettings, path: str) -> list[str]:
+    """Put `path` first in the recent list (deduplicated, bounded)."""
+    absolute = str(Path(path).resolve())
+    files = [absolute] + [f for f in recent_files(settings) if f != absolute]
+    files = files[:MAX_RECENT]
+    settings.setValue("recent/files", files)
+    return files
+
+
+def save_bytes(settings: QSettings, key: str, value: QByteArray) -> None:
+    """Store a Qt state blob."""
+    settings.setValue(key, value)
+
+
+def load_bytes(settings: QSettings, key: str) -> QByteArray | None:
+    """A stored Qt state blob, if any."""
+    value = settings.value(key)
+    if isinstance(value, QByteArray | bytes) and value:
+        return QByteArray(value)
+    return None
