@@ -51,10 +51,8 @@ def session_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     in the same QApplication (stop() calls QApplication.exit()), so the session shares one.
     """
     loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
-    yield loop
-    asyncio.set_event_loop(None)
     asyncio.events._set_running_loop(None)
+    return loop
 
 
 @pytest.fixture
@@ -72,6 +70,9 @@ def qloop(
         if all(task.done() for task in pending):
             break
         qapp.processEvents()
+    # Other suites call asyncio.run(): outside a GUI test no loop may look 'running'.
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
 
 
 def drive(qtbot: QtBot, awaitable: Awaitable[T], timeout: int = 10_000) -> T:
@@ -93,9 +94,7 @@ class Env:
 
 
 @pytest.fixture
-def make_env(
-    tmp_path: Path, qloop: asyncio.AbstractEventLoop
-) -> Iterator[Callable[..., Env]]:
+def make_env(tmp_path: Path, qloop: asyncio.AbstractEventLoop) -> Iterator[Callable[..., Env]]:
     """Build console environments; everything they open is closed at teardown."""
     made: list[Env] = []
 

@@ -64,7 +64,8 @@ def test_demo_runs_end_to_end_and_summary_equals_the_journal(
             leg.filled_notional,
             leg.filled_avg_price,
         )
-    assert summary.max_abs_drift is not None and summary.max_abs_drift < Decimal("0.01")
+    assert summary.max_abs_drift is not None
+    assert summary.max_abs_drift < Decimal("0.01")
     # The monitor shows every submitted order, as folded.
     monitor = window.runs.monitor
     qtmodeltester.check(monitor)

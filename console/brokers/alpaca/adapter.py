@@ -379,7 +379,7 @@ class AlpacaBroker:
 
     def _on_stream_connected(self) -> None:
         """A (re)connection: whatever happened while disconnected must be fetched by REST."""
-        if self._gap is not None:
+        if self._gap is not None and self._open_orders():
             self._gap.set()
 
     def _open_orders(self) -> list[_Tracked]:
