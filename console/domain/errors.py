@@ -17,7 +17,7 @@ class FieldIssue:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)  # not frozen: raising sets __traceback__ on the instance
 class InputError(Exception):
     """A user file that cannot be used; lists every issue found."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 QTY_STEP = Decimal("0.000000001")  # 9 decimals: Alpaca's fractional precision
@@ -43,43 +43,38 @@ def to_decimal(value: object) -> Decimal:
     return result
 
 
+# Context methods (not `with localcontext`) keep the hot paths of a 5,000-leg preview cheap.
 def mul(a: Decimal, b: Decimal) -> Decimal:
     """Exact product (60 significant digits)."""
-    with localcontext(_EXACT):
-        return a * b
+    return _EXACT.multiply(a, b)
 
 
 def div(a: Decimal, b: Decimal) -> Decimal:
     """Quotient to 60 significant digits, before any rounding rule is applied."""
-    with localcontext(_EXACT):
-        return a / b
+    return _EXACT.divide(a, b)
 
 
 def add(*values: Decimal) -> Decimal:
     """Exact sum."""
-    with localcontext(_EXACT):
-        total = ZERO
-        for value in values:
-            total += value
-        return total
+    total = ZERO
+    for value in values:
+        total = _EXACT.add(total, value)
+    return total
 
 
 def sub(a: Decimal, b: Decimal) -> Decimal:
     """Exact difference."""
-    with localcontext(_EXACT):
-        return a - b
+    return _EXACT.subtract(a, b)
 
 
 def round_down(value: Decimal, step: Decimal) -> Decimal:
     """Round toward zero to the exponent of `step`."""
-    with localcontext(_EXACT):
-        return value.quantize(step, rounding=ROUND_DOWN)
+    return value.quantize(step, rounding=ROUND_DOWN, context=_EXACT)
 
 
 def cents_half_up(value: Decimal) -> Decimal:
     """Round half-up to cents."""
-    with localcontext(_EXACT):
-        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=_EXACT)
 
 
 def cents_down(value: Decimal) -> Decimal:

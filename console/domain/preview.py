@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from console.domain.canonical import canonical_json, sha256_hex
+from console.domain.canonical import sha256_hex
 from console.domain.config import Settings
 from console.domain.ids import client_order_id
 from console.domain.market import AccountSnapshot
@@ -63,12 +63,13 @@ class _Sizer:
         """A leg with the item's identity and the given sizing fields."""
         planned = abs(item.trade_amount)
         asset = self.snap.assets.get(item.symbol)
+        if "price" not in fields:
+            fields["price"] = self.snap.leg_price(item.symbol, side.value)
         base: dict[str, object] = {
             "symbol": item.symbol,
             "side": side,
             "planned_amount": planned,
             "scaled_amount": planned,
-            "price": self.snap.leg_price(item.symbol, side.value),
             "order": None,
             "est_qty": None,
             "est_notional": None,
@@ -106,6 +107,7 @@ class _Sizer:
             return self.leg(
                 item,
                 Side.SELL,
+                price=price,
                 order=OrderSpec(qty=held),
                 est_qty=held,
                 est_notional=cents_half_up(mul(held, price)) if price is not None else None,
@@ -119,7 +121,9 @@ class _Sizer:
             qty = held if fractionable else whole(held)
             notes = (Note.CAPPED_AT_POSITION,)
         est = cents_half_up(mul(qty, price))
-        sized = {"order": OrderSpec(qty=qty), "est_qty": qty, "est_notional": est, "notes": notes}
+        sized = {
+            "order": OrderSpec(qty=qty), "est_qty": qty, "est_notional": est, "notes": notes, "price": price,
+        }
         if qty == 0:
             return self.leg(item, Side.SELL, status=LegStatus.SKIPPED, reason=Reason.ZERO_QTY, **sized)
         if est < self.settings.min_notional:
@@ -161,6 +165,7 @@ def size_buy(sizer: _Sizer, item: PlanItem, scaled: Decimal, price: Decimal) -> 
     return sizer.leg(
         item,
         Side.BUY,
+        price=price,
         scaled_amount=scaled,
         order=order,
         est_qty=est_qty,
@@ -277,21 +282,19 @@ def _problems(snapshot: AccountSnapshot, scale: Decimal, legs: tuple[Leg, ...]) 
 
 def preview_digest(plan_digest: str, account_id: str, legs: tuple[Leg, ...], scale: Decimal) -> str:
     """sha256 binding plan, account, every leg's order and price snapshot, and the buy scale."""
-    body = {
-        "plan_digest": plan_digest,
-        "account_id": account_id,
-        "scale": scale,
-        "legs": [
-            {
-                "client_order_id": leg.client_order_id,
-                "symbol": leg.symbol,
-                "side": leg.side,
-                "status": leg.status,
-                "reason": leg.reason,
-                "price": leg.price,
-                "order": leg.order.to_json() if leg.order is not None else None,
-            }
-            for leg in legs
-        ],
-    }
-    return sha256_hex(canonical_json(body))
+    # str(Decimal) is exact and deterministic; the digest binds the snapshot exactly as fetched.
+    lines = [plan_digest, account_id, str(scale)]
+    for leg in legs:
+        order = leg.order
+        if order is None:
+            order_text = "-"
+        elif order.qty is not None:
+            order_text = f"qty={order.qty}"
+        else:
+            order_text = f"notional={order.notional}"
+        price = str(leg.price) if leg.price is not None else "-"
+        reason = leg.reason.value if leg.reason is not None else "-"
+        lines.append(
+            f"{leg.client_order_id}|{leg.symbol}|{leg.side.value}|{leg.status.value}|{reason}|{price}|{order_text}"
+        )
+    return sha256_hex("\n".join(lines))

@@ -29,6 +29,16 @@ CENTER = Qt.AlignmentFlag.AlignCenter
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 KEY_ROLE = int(Qt.ItemDataRole.UserRole) + 2
+DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TEXT, _ALIGN, _TIP, _FG, _BG, _KEY = range(6)
+_ROLE_KIND = {
+    DISPLAY: _TEXT,
+    int(Qt.ItemDataRole.TextAlignmentRole): _ALIGN,
+    int(Qt.ItemDataRole.ToolTipRole): _TIP,
+    int(Qt.ItemDataRole.ForegroundRole): _FG,
+    int(Qt.ItemDataRole.BackgroundRole): _BG,
+    KEY_ROLE: _KEY,
+}
 
 COALESCE_MS = 50
 # More separate changed ranges than this are sent as one spanning range.
@@ -97,6 +107,8 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         self._rows: list[R] = []
         self._index: dict[Hashable, int] = {}
         self._dirty: set[int] = set()
+        self._texts: dict[int, list[str]] = {}  # display texts per row, dropped on change
+        self._aligns = [int(column.align.value) for column in self.columns]
         self._coalesce_ms = coalesce_ms
         self._last_flush = 0.0
         self._timer = QTimer(self)
@@ -117,28 +129,32 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         return 0 if parent.isValid() else len(self.columns)
 
     @override
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Text, alignment, tooltip, colours and sort key of one cell."""
-        if not index.isValid():
+    def data(self, index: AnyIndex, role: int = DISPLAY) -> Any:
+        """Text, alignment, tooltip, colours and key of one cell (Qt asks ~8 roles per cell)."""
+        kind = _ROLE_KIND.get(role)
+        if kind is None:
             return None
-        row_no, col_no = index.row(), index.column()
-        if row_no >= len(self._rows) or col_no >= len(self.columns):
+        row_no = index.row()
+        col_no = index.column()
+        if row_no < 0 or row_no >= len(self._rows) or col_no < 0 or col_no >= len(self.columns):
             return None
-        row = self._rows[row_no]
+        if kind == _TEXT:
+            texts = self._texts.get(row_no)
+            if texts is None:
+                row = self._rows[row_no]
+                texts = self._texts[row_no] = [column.text(row) for column in self.columns]
+            return texts[col_no]
+        if kind == _ALIGN:
+            return self._aligns[col_no]
         column = self.columns[col_no]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(column.align.value)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return column.tooltip(row) if column.tooltip is not None else None
-        if role == Qt.ItemDataRole.ForegroundRole:
+        row = self._rows[row_no]
+        if kind == _FG:
             return column.foreground(row) if column.foreground is not None else None
-        if role == Qt.ItemDataRole.BackgroundRole:
+        if kind == _BG:
             return column.background(row) if column.background is not None else None
-        if role == KEY_ROLE:
-            return str(self._key(row))
-        return None
+        if kind == _TIP:
+            return column.tooltip(row) if column.tooltip is not None else None
+        return str(self._key(row))
 
     @override
     def headerData(
@@ -191,6 +207,7 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         self._timer.stop()
         self._dirty.clear()
         self.beginResetModel()
+        self._texts.clear()
         self._rows = list(rows)
         self._index = {self._key(row): position for position, row in enumerate(self._rows)}
         self.endResetModel()
@@ -207,6 +224,7 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         self.flush()
         self.beginRemoveRows(QModelIndex(), 0, count - 1)
         del self._rows[:count]
+        self._texts.clear()
         self._index = {self._key(row): position for position, row in enumerate(self._rows)}
         self.endRemoveRows()
 
@@ -223,6 +241,7 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
                 fresh[position - len(self._rows)] = row
             else:
                 self._rows[position] = row
+                self._texts.pop(position, None)
                 self._dirty.add(position)
         if fresh:
             first = len(self._rows)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -87,9 +88,14 @@ class ReviewPages:
 class MonitorPage(QWidget):
     """The live order monitor (rows appended as orders are sent, repainted when they change)."""
 
-    def __init__(self, model: RecordTableModel[MonitorRow], settings: QSettings | None) -> None:
+    def __init__(
+        self,
+        model: RecordTableModel[MonitorRow],
+        settings: QSettings | None,
+        view: QTableView | None = None,
+    ) -> None:
         super().__init__()
-        self.table = RecordTable("monitor", model, settings, statuses=ORDER_STATUSES)
+        self.table = RecordTable("monitor", model, settings, statuses=ORDER_STATUSES, view=view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table)

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import functools
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 
 from console.brokers.alpaca.config import AlpacaConfig, AlpacaOptions, KeyringGetter, load_config
-from console.brokers.alpaca.convert import event_for, is_newer, snapshot_from_order, to_decimal
+from console.brokers.alpaca.convert import event_for, snapshot_from_order, to_decimal
+from console.brokers.alpaca.orderbook import OrderBook
 from console.domain.market import Asset, Quote
 from console.domain.orders import OrderRequest, OrderSnapshot
 from console.engine.ports import (
@@ -44,51 +46,6 @@ T = TypeVar("T")
 _QUOTE_BATCH = 200  # symbols per latest-quotes request (keeps the URL short)
 _UNKNOWN_MISSES = 3  # reconciles an ambiguous submit may be absent before we stop looking
 _CALL_GUARD_S = 300.0  # outer bound on one call, queueing and rate-limit waits included
-
-
-@dataclass
-class _Tracked:
-    """An order this session cares about: submitted, looked up, or seen on the stream."""
-
-    client_order_id: str
-    since: datetime
-    broker_order_id: str | None = None
-    published: OrderSnapshot | None = None
-    misses: int = 0
-    watched: bool = False  # submitted or looked up here (not just seen on the stream)
-
-    @property
-    def open(self) -> bool:
-        """Not yet known (on updates()) to be terminal."""
-        return self.published is None or not self.published.status.is_terminal
-
-
-class _Subscription:
-    """One updates() subscriber: a queue iterated until the broker closes."""
-
-    def __init__(self, owner: AlpacaBroker) -> None:
-        self._owner = owner
-        self.queue: asyncio.Queue[OrderSnapshot | None] = asyncio.Queue()
-        self._done = False
-
-    def __aiter__(self) -> _Subscription:
-        return self
-
-    async def __anext__(self) -> OrderSnapshot:
-        if self._done:
-            raise StopAsyncIteration
-        self._owner._ensure_started()
-        item = await self.queue.get()
-        if item is None:
-            self._done = True
-            self._owner._subscribers.discard(self)
-            raise StopAsyncIteration
-        return item
-
-    async def aclose(self) -> None:
-        """Stop receiving updates."""
-        self._done = True
-        self._owner._subscribers.discard(self)
 
 
 class AlpacaBroker:
@@ -114,8 +71,7 @@ class AlpacaBroker:
         self._stream: StreamSupervisor = stream.StreamSupervisor(
             config, self._on_stream_update, self._on_stream_connected
         )
-        self._subscribers: set[_Subscription] = set()
-        self._tracked: dict[str, _Tracked] = {}
+        self._book = OrderBook()
         self._inflight: set[asyncio.Future[Any]] = set()
         self._gap: asyncio.Event | None = None
         self._monitor: asyncio.Task[None] | None = None
@@ -131,6 +87,11 @@ class AlpacaBroker:
     def request_counts(self) -> dict[str, int]:
         """HTTP requests actually sent this session, by endpoint, plus `total` and `submit`."""
         return self._requests.snapshot()
+
+    @property
+    def closed(self) -> bool:
+        """Whether close() was called."""
+        return self._closed
 
     @property
     def stream_connects(self) -> int:
@@ -152,9 +113,7 @@ class AlpacaBroker:
         self._monitor = loop.create_task(self._watch(), name="alpaca-reconcile")
         self._monitor.add_done_callback(_log_task_end)
 
-    async def _call(
-        self, op: str, fn: Callable[[], T], *, read: bool, submit: bool = False
-    ) -> T:
+    async def _call(self, op: str, fn: Callable[[], T], *, read: bool, submit: bool = False) -> T:
         """Run `fn` on the worker thread with the retry policy; map every failure."""
         if self._closed:
             raise self._closed_error("Alpaca broker closed")
@@ -182,10 +141,8 @@ class AlpacaBroker:
                 waiter.set_result(future.result())
 
         def on_done(_: concurrent.futures.Future[T]) -> None:
-            try:
+            with contextlib.suppress(RuntimeError):  # a closed loop has nobody waiting
                 loop.call_soon_threadsafe(copy)
-            except RuntimeError:  # the loop is gone; nobody waits any more
-                pass
 
         self._inflight.add(waiter)
         waiter.add_done_callback(self._inflight.discard)
@@ -223,7 +180,7 @@ class AlpacaBroker:
             request = self._sdk.latest_quotes(batch)
             quotes = await self._call(
                 "get_quotes",
-                lambda r=request: self._clients.data.get_stock_latest_quote(r),
+                functools.partial(self._clients.data.get_stock_latest_quote, request),
                 read=True,
             )
             for symbol, quote in quotes.items():
@@ -233,13 +190,13 @@ class AlpacaBroker:
         return result
 
     async def get_assets(self, symbols: Sequence[str]) -> dict[str, Asset]:
-        """Tradability of each symbol (one request each); symbols Alpaca does not know are absent."""
+        """Tradability per symbol (one request each); symbols Alpaca does not know are absent."""
         result: dict[str, Asset] = {}
         for symbol in dict.fromkeys(symbols):
             try:
                 asset = await self._call(
                     "get_asset",
-                    lambda s=symbol: self._clients.trading.get_asset(s),
+                    functools.partial(self._clients.trading.get_asset, symbol),
                     read=True,
                 )
             except self._not_found:
@@ -264,9 +221,7 @@ class AlpacaBroker:
         # Listen before acting: the first submit waits (bounded) for the stream to connect.
         await self._stream.wait_first_connect(self._options.stream_connect_wait_s)
         coid = request.client_order_id
-        entry = self._tracked.get(coid)
-        if entry is None:
-            entry = self._tracked[coid] = _Tracked(coid, datetime.now(UTC))
+        entry = self._book.entry(coid)
         entry.misses = 0
         entry.watched = True
         self._last_submit = time.monotonic()
@@ -279,7 +234,7 @@ class AlpacaBroker:
             )
         except OrderRejectedError as exc:
             if entry.broker_order_id is None and entry.published is None:
-                self._tracked.pop(coid, None)
+                self._book.forget(coid)
             log.warning("alpaca.order_rejected", client_order_id=coid, reason=str(exc))
             raise
         except DuplicateClientOrderIdError:
@@ -303,7 +258,7 @@ class AlpacaBroker:
         except self._not_found:
             return None
         snapshot = snapshot_from_order(order)
-        self._track(snapshot, order.submitted_at).watched = True
+        self._book.track(snapshot, order.submitted_at).watched = True
         return snapshot
 
     async def cancel_order(self, broker_order_id: str) -> None:
@@ -324,12 +279,8 @@ class AlpacaBroker:
 
     def updates(self) -> AsyncIterator[OrderSnapshot]:
         """Every order update from now on (stream and REST reconciliation), until close()."""
-        sub = _Subscription(self)
-        if self._closed:
-            sub.queue.put_nowait(None)
-        else:
-            self._subscribers.add(sub)
-            self._ensure_started()
+        sub = self._book.subscribe(self._ensure_started, closed=self._closed)
+        self._ensure_started()
         return sub
 
     async def close(self) -> None:
@@ -347,43 +298,19 @@ class AlpacaBroker:
         for waiter in list(self._inflight):
             if not waiter.done():
                 waiter.set_exception(self._closed_error("Alpaca broker closed"))
-        for sub in list(self._subscribers):
-            sub.queue.put_nowait(None)
-        self._subscribers.clear()
+        self._book.end()
 
     # ---- updates: stream, publication, reconciliation -------------------------------------
-
-    def _track(self, snapshot: OrderSnapshot, since: datetime | None) -> _Tracked:
-        """The tracking entry of an order, created when first seen."""
-        entry = self._tracked.get(snapshot.client_order_id)
-        if entry is None:
-            entry = _Tracked(snapshot.client_order_id, since or datetime.now(UTC))
-            self._tracked[snapshot.client_order_id] = entry
-        entry.broker_order_id = snapshot.broker_order_id
-        return entry
-
-    def _publish(self, snapshot: OrderSnapshot) -> bool:
-        """Fan a snapshot out unless subscribers already have it or something newer."""
-        entry = self._track(snapshot, snapshot.updated_at)
-        if not is_newer(snapshot, entry.published):
-            return False
-        entry.published = snapshot
-        for sub in list(self._subscribers):
-            sub.queue.put_nowait(snapshot)
-        return True
 
     def _on_stream_update(self, snapshot: OrderSnapshot) -> None:
         """A trade_updates event."""
         if not self._closed:
-            self._publish(snapshot)
+            self._book.publish(snapshot)
 
     def _on_stream_connected(self) -> None:
         """A (re)connection: whatever happened while disconnected must be fetched by REST."""
-        if self._gap is not None and self._open_orders():
+        if self._gap is not None and self._book.open_orders():
             self._gap.set()
-
-    def _open_orders(self) -> list[_Tracked]:
-        return [entry for entry in self._tracked.values() if entry.watched and entry.open]
 
     async def _watch(self) -> None:
         """Reconcile after each reconnect, and while open orders see a silent stream."""
@@ -393,15 +320,13 @@ class AlpacaBroker:
         while not self._closed:
             quiet_since = max(self._stream.last_message, self._last_reconcile, self._last_submit)
             wait = max(0.05, interval - (time.monotonic() - quiet_since))
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._gap.wait(), wait)
-            except TimeoutError:
-                pass
             gap = self._gap.is_set()
             self._gap.clear()
-            if self._closed:
+            if self.closed:
                 return
-            if not self._open_orders():
+            if not self._book.open_orders():
                 interval = base
                 continue
             quiet_since = max(self._stream.last_message, self._last_reconcile, self._last_submit)
@@ -413,11 +338,13 @@ class AlpacaBroker:
                 log.warning("alpaca.reconcile_failed", error=str(exc))
                 self._last_reconcile = time.monotonic()
                 continue
-            interval = base if changed or gap else min(interval * 2, self._options.stream_silence_max_s)
+            interval = (
+                base if changed or gap else min(interval * 2, self._options.stream_silence_max_s)
+            )
 
     async def reconcile(self, reason: str = "manual") -> bool:
         """Fetch the open orders by REST and publish what changed; True if anything did."""
-        open_orders = self._open_orders()
+        open_orders = self._book.open_orders()
         if not open_orders:
             return False
         self.reconciles += 1
@@ -434,17 +361,21 @@ class AlpacaBroker:
             if order is None and entry.broker_order_id is not None:
                 snapshot = await self.get_order_by_client_id(entry.client_order_id)
                 if snapshot is not None:
-                    changed |= self._publish(snapshot.model_copy(update={"event": event_for(snapshot.status)}))
+                    changed |= self._book.publish(
+                        snapshot.model_copy(update={"event": event_for(snapshot.status)})
+                    )
                 continue
             if order is None:
                 entry.misses += 1
                 if entry.misses >= _UNKNOWN_MISSES:
                     log.info("alpaca.reconcile_gave_up", client_order_id=entry.client_order_id)
-                    self._tracked.pop(entry.client_order_id, None)
+                    self._book.forget(entry.client_order_id)
                 continue
             status_snapshot = snapshot_from_order(order)
-            snapshot = status_snapshot.model_copy(update={"event": event_for(status_snapshot.status)})
-            changed |= self._publish(snapshot)
+            snapshot = status_snapshot.model_copy(
+                update={"event": event_for(status_snapshot.status)}
+            )
+            changed |= self._book.publish(snapshot)
         log.info("alpaca.reconciled", reason=reason, open=len(open_orders), changed=changed)
         return changed
 

@@ -62,7 +62,7 @@ class AlpacaHandler(BaseHTTPRequestHandler):
     server_version = "AlpacaEmulator/1.0"
     ctx: HandlerContext  # set on the subclass the emulator builds
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet (requests are counted, not logged)."""
 
     def do_GET(self) -> None:
@@ -280,10 +280,14 @@ class AlpacaHandler(BaseHTTPRequestHandler):
         if path == "/_emulator/faults" and method == "POST":
             try:
                 values = json.loads(body or b"{}")
-                actions = {k: values.pop(k) for k in ("drop_stream", "silence_stream_s") if k in values}
+                actions = {
+                    k: values.pop(k) for k in ("drop_stream", "silence_stream_s") if k in values
+                }
                 with emulator.lock:
                     emulator.faults.update(values)
-                    emulator.faults.server_error_methods = emulator.faults.server_error_methods.upper()
+                    emulator.faults.server_error_methods = (
+                        emulator.faults.server_error_methods.upper()
+                    )
             except (ValueError, TypeError, AttributeError) as exc:
                 self._send(400, render.error_json(40000000, str(exc)))
                 return

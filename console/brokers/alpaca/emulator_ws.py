@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -10,7 +11,7 @@ import time
 from collections.abc import Callable
 
 import structlog
-from websockets.frames import Opcode
+from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
@@ -131,7 +132,7 @@ class WsSession:
                 else:
                     protocol.receive_eof()
             for event in protocol.events_received():
-                if event.opcode is Opcode.TEXT or event.opcode is Opcode.BINARY:
+                if isinstance(event, Frame) and event.opcode in (Opcode.TEXT, Opcode.BINARY):
                     self._on_message(bytes(event.data))
             self._flush()
             if not data or protocol.state is State.CLOSED or protocol.close_expected():
@@ -198,7 +199,5 @@ class WsSession:
     def abort(self) -> None:
         """Shut the socket down without a close frame (a network drop)."""
         self._closed = True
-        try:
+        with contextlib.suppress(OSError):
             self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass

@@ -29,10 +29,10 @@ class Clients:
         options = config.options
         limit = max(1, options.rate_limit_per_minute - options.rate_limit_margin)
         limiter = SlidingWindowLimiter(limit)
-        self.trading = TradingClient(
+        self.trading: Any = TradingClient(
             config.key_id, config.secret_key, paper=not config.live, url_override=config.base_url
         )
-        self.data = StockHistoricalDataClient(
+        self.data: Any = StockHistoricalDataClient(
             config.key_id, config.secret_key, url_override=config.data_url
         )
         for client in (self.trading, self.data):

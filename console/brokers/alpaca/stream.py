@@ -36,7 +36,7 @@ class _Update:
         self.raw = raw
 
 
-class _HookedStream(TradingStream):  # type: ignore[misc]
+class _HookedStream(TradingStream):
     """TradingStream that reports (re)connections and refused authentication."""
 
     def __init__(
@@ -53,19 +53,19 @@ class _HookedStream(TradingStream):  # type: ignore[misc]
     async def _auth(self) -> None:
         """Authenticate; report a refusal (alpaca-py would only retry forever)."""
         try:
-            await super()._auth()
+            await super()._auth()  # type: ignore[no-untyped-call]
         except ValueError:
             self._on_auth_refused()
             raise
 
-    def _cast(self, msg: dict[str, Any]) -> _Update:
+    def _cast(self, msg: dict[str, Any]) -> _Update:  # type: ignore[override]
         """Keep the raw payload next to the model (it may carry a reject reason)."""
         data = msg.get("data") or {}
         return _Update(super()._cast(msg), data if isinstance(data, dict) else {})
 
     async def _start_ws(self) -> None:
         """Connect, authenticate and listen; then report the (re)connection."""
-        await super()._start_ws()
+        await super()._start_ws()  # type: ignore[no-untyped-call]
         self._on_connected()
 
 
@@ -114,16 +114,16 @@ class StreamSupervisor:
         """Whether the websocket is currently up and listening."""
         return bool(self._stream._running) and self._stream._ws is not None
 
-    async def wait_first_connect(self, timeout: float) -> bool:
+    async def wait_first_connect(self, wait_s: float) -> bool:
         """Wait (bounded) until the stream has connected once; True if it has."""
         if self.connects > 0:
             return True
         if self._first_connect is None:
             return False
         try:
-            await asyncio.wait_for(self._first_connect.wait(), timeout)
+            await asyncio.wait_for(self._first_connect.wait(), wait_s)
         except TimeoutError:
-            log.warning("alpaca.stream_not_connected_yet", waited_s=timeout)
+            log.warning("alpaca.stream_not_connected_yet", waited_s=wait_s)
             return False
         return True
 
@@ -138,7 +138,7 @@ class StreamSupervisor:
 
     async def _run(self) -> None:
         """alpaca-py's own reconnecting loop (never `run()`, which owns a loop)."""
-        await self._stream._run_forever()
+        await self._stream._run_forever()  # type: ignore[no-untyped-call]
 
     def _connected(self) -> None:
         """A (re)connection: events may have been missed meanwhile."""

@@ -15,7 +15,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import requests  # type: ignore[import-untyped]
+import requests
 import structlog
 from alpaca.common.exceptions import APIError
 from pydantic import ValidationError
@@ -96,7 +96,7 @@ class SlidingWindowLimiter:
                 raise ClosedError("Alpaca broker closed")
 
 
-class GuardedSession(requests.Session):  # type: ignore[misc]
+class GuardedSession(requests.Session):
     """A requests session that gives every request a timeout, a rate-limit slot and a count."""
 
     def __init__(
@@ -108,7 +108,7 @@ class GuardedSession(requests.Session):  # type: ignore[misc]
         self._log = log_
         self._stop = stop
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Send with the default timeout (alpaca-py passes none)."""
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self._timeout
@@ -121,7 +121,9 @@ class Worker:
     """One daemon thread that runs every blocking SDK call in order (never joined on close)."""
 
     def __init__(self, name: str) -> None:
-        self._queue: queue.SimpleQueue[tuple[Callable[[], Any], concurrent.futures.Future[Any]] | None]
+        self._queue: queue.SimpleQueue[
+            tuple[Callable[[], Any], concurrent.futures.Future[Any]] | None
+        ]
         self._queue = queue.SimpleQueue()
         self._pending: set[concurrent.futures.Future[Any]] = set()
         self._lock = threading.Lock()

@@ -34,6 +34,7 @@ class RecordTable(QWidget):
         statuses: Sequence[str] = (),
         filter_label: str = "Status:",
         parent: QWidget | None = None,
+        view: QTableView | None = None,
     ) -> None:
         super().__init__(parent)
         self.name = name
@@ -41,7 +42,7 @@ class RecordTable(QWidget):
         self._settings = settings
         self.proxy = RecordFilterProxy(self)
         self.proxy.setSourceModel(model)
-        self.view = QTableView(self)
+        self.view = view if view is not None else QTableView(self)
         self.view.setObjectName(f"{name}View")
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)

@@ -89,8 +89,14 @@ def _no_keyring(service: str, username: str) -> str | None:
     return None
 
 
-def order(symbol: str, side: str, *, qty: str | None = None, notional: str | None = None,
-          coid: str | None = None) -> OrderRequest:
+def order(
+    symbol: str,
+    side: str,
+    *,
+    qty: str | None = None,
+    notional: str | None = None,
+    coid: str | None = None,
+) -> OrderRequest:
     """An order request with a deterministic-looking client order id."""
     s = Side(side)
     return OrderRequest(
@@ -122,7 +128,7 @@ class Collector:
         items = self.seen.get(coid)
         return items[-1] if items else None
 
-    async def wait_terminal(self, coids: Iterable[str], timeout: float = 5.0) -> None:
+    async def wait_terminal(self, coids: Iterable[str], within: float = 5.0) -> None:
         """Until every order has a terminal update."""
         wanted = set(coids)
 
@@ -134,7 +140,7 @@ class Collector:
                 self._changed.clear()
                 await self._changed.wait()
 
-        await asyncio.wait_for(loop(), timeout)
+        await asyncio.wait_for(loop(), within)
 
     async def stop(self) -> None:
         """End the background task (after the broker closed)."""

@@ -66,13 +66,16 @@ def test_missing_credentials_name_what_to_set() -> None:
     with pytest.raises(AuthenticationError) as info:
         load_config(env={"APCA_API_KEY_ID": "only-id"}, keyring_get=broken)
     message = str(info.value)
-    assert "APCA_API_SECRET_KEY" in message and "APCA_API_KEY_ID," not in message
-    assert "OS keyring unavailable" in message and "phase-console" in message
+    assert "APCA_API_SECRET_KEY" in message
+    assert "APCA_API_KEY_ID," not in message
+    assert "OS keyring unavailable" in message
+    assert "phase-console" in message
 
 
 def test_options_are_immutable_defaults() -> None:
     options = AlpacaOptions()
-    assert options.request_timeout_s == 10.0 and options.rate_limit_per_minute == 200
+    assert options.request_timeout_s == 10.0
+    assert options.rate_limit_per_minute == 200
 
 
 def test_importing_the_package_does_not_import_alpaca() -> None:

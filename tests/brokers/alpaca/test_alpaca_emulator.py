@@ -42,7 +42,8 @@ def test_alpaca_py_models_parse_every_answer(emu: AlpacaEmulator) -> None:
 
     client = _client(emu)
     account = client.get_account()
-    assert account.account_number == "PA-EMU-0001" and account.cash == "10000.00"
+    assert account.account_number == "PA-EMU-0001"
+    assert account.cash == "10000.00"
     assert client.get_clock().is_open is True
     assert {p.symbol for p in client.get_all_positions()} == {"AAPL", "VTI", "BRK.A", "XOM"}
     assert client.get_asset("BRK.A").fractionable is False
@@ -54,7 +55,10 @@ def test_alpaca_py_models_parse_every_answer(emu: AlpacaEmulator) -> None:
     assert [o.client_order_id for o in client.get_orders()] == ["c-2"]  # default: open only
     every = client.get_orders(GetOrdersRequest(status=QueryOrderStatus.ALL, direction="asc"))
     assert [o.client_order_id for o in every] == ["c-1", "c-2"]
-    assert client.get_orders(GetOrdersRequest(status=QueryOrderStatus.ALL, limit=1))[0].client_order_id == "c-2"
+    assert (
+        client.get_orders(GetOrdersRequest(status=QueryOrderStatus.ALL, limit=1))[0].client_order_id
+        == "c-2"
+    )
     closed = client.get_orders(GetOrdersRequest(status=QueryOrderStatus.CLOSED, symbols=["AAPL"]))
     assert [o.client_order_id for o in closed] == ["c-1"]
     future = datetime.now(UTC) + timedelta(minutes=1)
@@ -69,9 +73,12 @@ def test_quotes_endpoint_for_the_data_client(emu: AlpacaEmulator) -> None:
     from alpaca.data.requests import StockLatestQuoteRequest
 
     data = StockHistoricalDataClient(KEY_ID, SECRET, url_override=emu.base_url)
-    quotes = data.get_stock_latest_quote(StockLatestQuoteRequest(symbol_or_symbols=["AAPL", "ONEBID", "ZZZ"]))
+    quotes = data.get_stock_latest_quote(
+        StockLatestQuoteRequest(symbol_or_symbols=["AAPL", "ONEBID", "ZZZ"])
+    )
     assert set(quotes) == {"AAPL", "ONEBID"}
-    assert quotes["AAPL"].bid_price == 189.9 and quotes["ONEBID"].ask_price == 0
+    assert quotes["AAPL"].bid_price == 189.9
+    assert quotes["ONEBID"].ask_price == 0
 
 
 def test_errors_have_alpaca_codes(emu: AlpacaEmulator) -> None:
@@ -103,7 +110,8 @@ def test_control_endpoint_sets_faults_and_reports_counts(emu: AlpacaEmulator) ->
 
     with pytest.raises(APIError) as info:
         _client(emu).get_clock()
-    assert info.value.status_code == 503 and "<html>" in str(info.value)
+    assert info.value.status_code == 503
+    assert "<html>" in str(info.value)
     with urllib.request.urlopen(emu.base_url + "/_emulator/stats", timeout=5) as answer:
         stats = json.loads(answer.read())
     assert stats["requests_by_endpoint"] == {"GET /v2/clock": 1}

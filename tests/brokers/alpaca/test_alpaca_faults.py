@@ -157,9 +157,10 @@ def test_stream_drop_reconnects_and_reconciles_so_no_update_is_lost() -> None:
             request = order("AAPL", "buy", notional="100.00")
             await b.submit_order(request)
             assert emu.drop_stream() == 1  # the fill (150 ms) happens while disconnected
-            await sub.wait_terminal([request.client_order_id], timeout=5)
+            await sub.wait_terminal([request.client_order_id], within=5)
             final = sub.final(request.client_order_id)
-            assert final is not None and final.status is OrderStatus.FILLED
+            assert final is not None
+            assert final.status is OrderStatus.FILLED
             for _ in range(50):
                 if b.stream_connects >= 2:
                     break
@@ -187,10 +188,11 @@ def test_stream_silence_is_covered_by_rest_reconciliation(emu: AlpacaEmulator) -
             requests = [order(s, "buy", notional="25.00") for s in ("AAPL", "VTI", "XOM")]
             for request in requests:
                 await b.submit_order(request)
-            await sub.wait_terminal([r.client_order_id for r in requests], timeout=5)
+            await sub.wait_terminal([r.client_order_id for r in requests], within=5)
             for request in requests:
                 final = sub.final(request.client_order_id)
-                assert final is not None and final.status is OrderStatus.FILLED
+                assert final is not None
+                assert final.status is OrderStatus.FILLED
                 assert final.event == "fill"
             assert b.stream_connects == 1  # no reconnect was needed
             assert emu.requests_by_endpoint["GET /v2/orders"] <= 2

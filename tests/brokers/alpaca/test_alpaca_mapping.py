@@ -40,7 +40,8 @@ def test_account_positions_quotes_assets_clock_are_exact(emu: AlpacaEmulator) ->
             assert str(positions["XOM"]) == "110.537"
             quotes = await b.get_quotes(["AAPL", "BRK.A", "ONEBID", "NOPE", "AAPL"])
             assert set(quotes) == {"AAPL", "BRK.A", "ONEBID"}
-            assert quotes["AAPL"].bid == Decimal("189.90") and quotes["AAPL"].ask == Decimal("190.10")
+            assert quotes["AAPL"].bid == Decimal("189.90")
+            assert quotes["AAPL"].ask == Decimal("190.10")
             assert quotes["BRK.A"].ask == Decimal("612500.50")
             assert quotes["AAPL"].mid() == Decimal("190.00")
             assert quotes["ONEBID"].bid == Decimal("10.25")

@@ -26,19 +26,27 @@ def test_notional_and_qty_orders_cross_the_wire_exactly(emu: AlpacaEmulator) -> 
             buy = await b.submit_order(order("AAPL", "buy", notional="1234.57"))
             sell = await b.submit_order(order("XOM", "sell", qty="110.537"))
             whole = await b.submit_order(order("VTI", "sell", qty="0.123456789"))
-            assert buy.notional == Decimal("1234.57") and buy.qty is None
-            assert sell.qty == Decimal("110.537") and sell.notional is None
+            assert buy.notional == Decimal("1234.57")
+            assert buy.qty is None
+            assert sell.qty == Decimal("110.537")
+            assert sell.notional is None
             assert buy.status is OrderStatus.ACCEPTED
-            await sub.wait_terminal([buy.client_order_id, sell.client_order_id, whole.client_order_id])
+            await sub.wait_terminal(
+                [buy.client_order_id, sell.client_order_id, whole.client_order_id]
+            )
             raw = emu.order_bodies
-            assert '"notional": 1234.57' in raw[0] and '"qty"' not in raw[0]
+            assert '"notional": 1234.57' in raw[0]
+            assert '"qty"' not in raw[0]
             assert '"qty": 110.537' in raw[1]
             assert '"qty": 0.123456789' in raw[2]
             first = _wire(emu)[0]
-            assert first["type"] == "market" and first["time_in_force"] == "day"
+            assert first["type"] == "market"
+            assert first["time_in_force"] == "day"
             assert first["client_order_id"] == "pc-0123456789ab-1-b-AAPL"
             fill = sub.final(buy.client_order_id)
-            assert fill is not None and fill.status is OrderStatus.FILLED and fill.event == "fill"
+            assert fill is not None
+            assert fill.status is OrderStatus.FILLED
+            assert fill.event == "fill"
             assert fill.filled_avg_price == Decimal("190.10")
             assert fill.filled_qty == Decimal("6.494318779")  # 1234.57 / 190.10 down to 9 dp
             events = [u.event for u in sub.seen[sell.client_order_id]]
@@ -91,7 +99,8 @@ def test_reject_reasons_reach_the_operator(emu: AlpacaEmulator) -> None:
             rejected = await b.submit_order(order("REJ", "buy", notional="10.00"))
             await sub.wait_terminal([rejected.client_order_id])
             final = sub.final(rejected.client_order_id)
-            assert final is not None and final.status is OrderStatus.REJECTED
+            assert final is not None
+            assert final.status is OrderStatus.REJECTED
             assert final.reason == "rejected by scenario"
         finally:
             await b.close()
@@ -109,7 +118,8 @@ def test_duplicate_client_order_id_means_the_order_exists(emu: AlpacaEmulator) -
             with pytest.raises(DuplicateClientOrderIdError, match="client_order_id must be unique"):
                 await b.submit_order(request)
             found = await b.get_order_by_client_id(request.client_order_id)
-            assert found is not None and found.broker_order_id == first.broker_order_id
+            assert found is not None
+            assert found.broker_order_id == first.broker_order_id
             assert await b.get_order_by_client_id("pc-0123456789ab-1-b-NONE") is None
             with emu.lock:
                 assert len(emu.exchange.orders()) == 1
@@ -132,7 +142,8 @@ def test_cancel_open_order_and_terminal_order(emu: AlpacaEmulator) -> None:
             await b.cancel_order("00000000-0000-0000-0000-000000000000")  # unknown: not an error
             await sub.wait_terminal([slow.client_order_id])
             final = sub.final(slow.client_order_id)
-            assert final is not None and final.status is OrderStatus.CANCELED
+            assert final is not None
+            assert final.status is OrderStatus.CANCELED
         finally:
             await b.close()
             await sub.stop()

@@ -42,7 +42,9 @@ async def _phase(b: Broker, sub: Collector, requests: list[OrderRequest]) -> dic
             await b.submit_order(request)
         except OrderRejectedError as exc:
             outcome[request.client_order_id] = f"refused: {exc}"
-    await sub.wait_terminal([r.client_order_id for r in requests if r.client_order_id not in outcome])
+    await sub.wait_terminal(
+        [r.client_order_id for r in requests if r.client_order_id not in outcome]
+    )
     return outcome
 
 
@@ -80,7 +82,8 @@ def test_sim_and_emulator_give_the_same_legs_and_positions() -> None:
         emu.stop()
     assert alpaca["legs"] == sim["legs"]
     assert alpaca["positions"] == sim["positions"]
-    assert alpaca["cash"] == sim["cash"] and alpaca["buying_power"] == sim["buying_power"]
+    assert alpaca["cash"] == sim["cash"]
+    assert alpaca["buying_power"] == sim["buying_power"]
     assert alpaca["refused"].keys() == sim["refused"].keys()
     vti = alpaca["legs"]["pc-0123456789ab-1-s-VTI"]
     assert vti[-1][:3] == ("canceled", "canceled", Decimal("50"))
@@ -88,8 +91,12 @@ def test_sim_and_emulator_give_the_same_legs_and_positions() -> None:
 
 def _big_scenario(n: int) -> Any:
     quotes = {f"S{i:03d}": {"bid": "99.99", "ask": "100.01"} for i in range(n)}
-    doc = {"account_id": "PA-BENCH", "cash": "10000000.00", "quotes": quotes,
-           "fills": {"latency_ms": 5}}
+    doc = {
+        "account_id": "PA-BENCH",
+        "cash": "10000000.00",
+        "quotes": quotes,
+        "fills": {"latency_ms": 5},
+    }
     return parse_scenario("bench", json.dumps(doc).encode())
 
 
@@ -134,7 +141,7 @@ def _figures(faults: bool) -> dict[str, Any]:
                 start = b.request_counts["total"]
                 await _engine_like_submit(b, request)
                 per_order.append(b.request_counts["total"] - start)
-            await sub.wait_terminal([r.client_order_id for r in requests], timeout=20)
+            await sub.wait_terminal([r.client_order_id for r in requests], within=20)
             await asyncio.sleep(0.2)
             return {"total": b.request_counts["total"] - before, "counts": b.request_counts}
         finally:
@@ -147,7 +154,8 @@ def _figures(faults: bool) -> dict[str, Any]:
             orders = emu.exchange.orders()
     finally:
         emu.stop()
-    assert len(orders) == n and len({o.client_order_id for o in orders}) == n
+    assert len(orders) == n
+    assert len({o.client_order_id for o in orders}) == n
     assert all(o.status.value == "filled" for o in orders)
     result["per_order"] = per_order
     return result

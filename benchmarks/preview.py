@@ -1,0 +1,111 @@
+"""Preview of a generated 5,000-item plan: computation time (target <= 100 ms) and peak memory."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+import tracemalloc
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from console.domain.config import Settings  # noqa: E402
+from console.domain.market import AccountSnapshot, Asset, Quote  # noqa: E402
+from console.domain.plan import parse_plan_bytes  # noqa: E402
+from console.domain.preview import compute_preview  # noqa: E402
+
+N = 5000
+
+
+def generate() -> tuple[bytes, AccountSnapshot]:
+    """A plan of N items (40% sells incl. liquidations, 50% buys, 10% holds) and its account."""
+    items, positions, quotes, assets = [], {}, {}, {}
+    for i in range(N):
+        symbol = f"S{i:05d}"
+        price = Decimal(10 + (i * 37) % 900) + Decimal(i % 100) / 100
+        quotes[symbol] = Quote(bid=price, ask=price + Decimal("0.02"))
+        assets[symbol] = Asset(symbol=symbol, fractionable=i % 7 != 0)
+        kind = i % 10
+        if kind < 4:
+            positions[symbol] = Decimal(50 + i % 40)
+            amount = -(Decimal(100 + i % 500) + Decimal("0.123456789"))
+            target = "0" if kind == 0 else "0.0001"
+            action = "SELL"
+        elif kind < 9:
+            amount, target, action = (
+                Decimal(50 + i % 3000) + Decimal("0.987654321"),
+                "0.0002",
+                "BUY",
+            )
+        else:
+            positions[symbol] = Decimal(10)
+            amount, target, action = Decimal(0), "0.0001", "HOLD"
+        items.append(
+            {
+                "symbol": symbol,
+                "current_weight": "0.0001",
+                "target_weight": target,
+                "weight_diff": "0",
+                "target_value": "0",
+                "current_value": "0",
+                "trade_amount": str(amount),
+                "action": action,
+                "priority": 1 + i % 5,
+            }
+        )
+    doc = {
+        "schema_version": "1.0",
+        "plan_id": "bench-5000",
+        "correlation_id": "c",
+        "causation_id": "c",
+        "timestamp": "2026-11-24T00:00:00Z",
+        "items": items,
+        "total_portfolio_value": "10000000",
+        "total_trade_value": "0",
+    }
+    snap = AccountSnapshot(
+        account_id="BENCH",
+        broker="sim",
+        mode="SIM",
+        cash=Decimal("250000"),
+        buying_power=Decimal("250000"),
+        positions=positions,
+        quotes=quotes,
+        assets=assets,
+        market_open=True,
+    )
+    return json.dumps(doc).encode(), snap
+
+
+def main() -> None:
+    data, snap = generate()
+    t0 = time.perf_counter()
+    loaded = parse_plan_bytes("bench.json", data)
+    load_ms = (time.perf_counter() - t0) * 1000
+    settings = Settings()
+    times = []
+    for _ in range(7):
+        t0 = time.perf_counter()
+        preview = compute_preview(loaded.plan, loaded.digest, snap, settings)
+        times.append((time.perf_counter() - t0) * 1000)
+    tracemalloc.start()
+    compute_preview(loaded.plan, loaded.digest, snap, settings)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    statuses: dict[str, int] = {}
+    for leg in preview.legs:
+        statuses[leg.status.value] = statuses.get(leg.status.value, 0) + 1
+    print(f"items: {N}  legs: {len(preview.legs)}  statuses: {statuses}")
+    print(f"plan load + validation: {load_ms:.1f} ms ({len(data) / 1e6:.1f} MB)")
+    print(
+        f"preview computation: median {statistics.median(times):.1f} ms, "
+        f"min {min(times):.1f} ms, max {max(times):.1f} ms over {len(times)} runs (target <= 100 ms)"
+    )
+    print(f"preview peak memory (tracemalloc): {peak / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
