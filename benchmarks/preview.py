@@ -12,10 +12,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from console.domain.config import Settings  # noqa: E402
-from console.domain.market import AccountSnapshot, Asset, Quote  # noqa: E402
-from console.domain.plan import parse_plan_bytes  # noqa: E402
-from console.domain.preview import compute_preview  # noqa: E402
+from console.domain.config import Settings
+from console.domain.market import AccountSnapshot, Asset, Quote
+from console.domain.plan import parse_plan_bytes
+from console.domain.preview import compute_preview
 
 N = 5000
 
@@ -102,7 +102,8 @@ def main() -> None:
     print(f"plan load + validation: {load_ms:.1f} ms ({len(data) / 1e6:.1f} MB)")
     print(
         f"preview computation: median {statistics.median(times):.1f} ms, "
-        f"min {min(times):.1f} ms, max {max(times):.1f} ms over {len(times)} runs (target <= 100 ms)"
+        f"min {min(times):.1f} ms, max {max(times):.1f} ms over {len(times)} runs "
+        "(target <= 100 ms)"
     )
     print(f"preview peak memory (tracemalloc): {peak / 1e6:.1f} MB")
 

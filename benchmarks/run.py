@@ -17,15 +17,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from console.brokers.sim.broker import SimBroker  # noqa: E402
-from console.brokers.sim.scenario import parse_scenario  # noqa: E402
-from console.domain.config import Settings  # noqa: E402
-from console.domain.plan import parse_plan_bytes  # noqa: E402
-from console.engine.executor import PhaseExecutor  # noqa: E402
-from console.engine.gateway import BrokerGateway  # noqa: E402
-from console.engine.session import fetch_snapshot, preview_plan  # noqa: E402
-from console.journal.store import SqliteJournal  # noqa: E402
-from console.logsetup import configure_logging  # noqa: E402
+from console.brokers.sim.broker import SimBroker
+from console.brokers.sim.scenario import parse_scenario
+from console.domain.config import Settings
+from console.domain.plan import parse_plan_bytes
+from console.engine.executor import PhaseExecutor
+from console.engine.gateway import BrokerGateway
+from console.engine.session import fetch_snapshot, preview_plan
+from console.journal.store import SqliteJournal
+from console.logsetup import configure_logging
 
 LEGS = 200
 LIMIT = 200
@@ -104,14 +104,17 @@ async def main() -> None:
     # full windows, plus one request's latency.
     bound = math.floor((requests - 1) / LIMIT) * 60 + LATENCY_MS / 1000
     print(
-        f"legs: {len(preview.legs)} ({ready} ready)  status: {state.status}  journal events: {events}"
+        f"legs: {len(preview.legs)} ({ready} ready)  status: {state.status}  "
+        f"journal events: {events}"
     )
     print(
-        f"broker requests: {requests} total, by kind {gateway.by_kind}, 429 answers: {broker.rate_limited}"
+        f"broker requests: {requests} total, by kind {gateway.by_kind}, "
+        f"429 answers: {broker.rate_limited}"
     )
     print(f"requests per leg: {requests / ready:.3f} (target <= 1.05)")
     print(
-        f"wall time: {wall:.2f} s   rate-limit lower bound: {bound:.2f} s   ratio: {wall / bound:.3f} (target <= 1.10)"
+        f"wall time: {wall:.2f} s   rate-limit lower bound: {bound:.2f} s   "
+        f"ratio: {wall / bound:.3f} (target <= 1.10)"
     )
     await gateway.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,7 +31,7 @@ EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_RUN_NOT_CLEAN, EXIT_REFUSED = 0, 1, 2, 3, 
 SUBCOMMANDS = ("preview", "run", "replay", "journal", "schema", "emulator")
 
 
-class Refused(Exception):
+class RefusedError(Exception):
     """The command was refused (exit 4): plan already executed, approval missing or stale."""
 
 
@@ -53,12 +54,17 @@ def _broker_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--broker", choices=("sim", "alpaca"), default="sim")
     parser.add_argument("--scenario", metavar="FILE", help="sim scenario (default: bundled demo)")
     parser.add_argument(
-        "--sim-state", metavar="FILE",
+        "--sim-state",
+        metavar="FILE",
         help="persist the sim broker's state here (orders survive a restart of this process)",
     )
     parser.add_argument("--live", action="store_true", help="alpaca: trade the LIVE account")
     parser.add_argument(
-        "--broker-timeout", type=float, default=10.0, metavar="S", help="timeout of each broker call"
+        "--broker-timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="timeout of each broker call",
     )
 
 
@@ -140,40 +146,31 @@ def make_broker(args: argparse.Namespace) -> Broker:
     return create_sim_broker(args.scenario, state_path=args.sim_state)
 
 
-def open_journal(path: str | None, *, read_only: bool) -> Journal:
-    """The journal at `path` (default: the user data directory)."""
+def open_journal(path: str | None) -> Journal:
+    """The journal at `path` (default: the user data directory), created when missing."""
     from console.journal.store import SqliteJournal, default_journal_path
 
-    if path is None:
-        default = default_journal_path()
-        if read_only and not default.exists():
-            return _EmptyJournal()
-        path = str(default)
-    elif read_only and not Path(path).exists():
-        return _EmptyJournal()
-    return SqliteJournal(path, read_only=read_only)
+    return SqliteJournal(path if path is not None else str(default_journal_path()))
 
 
-class _EmptyJournal:
-    """A journal with no runs: previewing a plan never creates the journal file."""
+def existing_journal(path: str | None) -> Journal | None:
+    """The journal read-only, or None when it does not exist (preview never creates one)."""
+    from console.journal.store import SqliteJournal, default_journal_path
 
-    def runs_for_plan(self, plan_digest: str) -> list[Any]:
-        return []
-
-    def close(self) -> None:
-        return None
+    location = Path(path) if path is not None else default_journal_path()
+    return SqliteJournal(str(location), read_only=True) if location.exists() else None
 
 
 async def _preview(args: argparse.Namespace, settings: Settings) -> int:
     load_plan_file(args.plan)  # bad files fail before any broker or journal is touched
     gateway = BrokerGateway(make_broker(args), timeout=args.broker_timeout)
-    journal = open_journal(args.journal, read_only=True)
+    journal = existing_journal(args.journal)
     try:
         loaded, snapshot = await load_plan_source(args.plan, gateway, settings)
-        attempt = next_attempt(journal, loaded.digest)  # type: ignore[arg-type]
-        preview = preview_plan(loaded, snapshot, settings, attempt)
+        preview = preview_plan(loaded, snapshot, settings, next_attempt(journal, loaded.digest))
     finally:
-        journal.close()
+        if journal is not None:
+            journal.close()
         await gateway.close()
     if args.format == "json":
         _emit(preview_json(preview))
@@ -186,21 +183,25 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.phase_timeout is not None:
         if args.phase_timeout <= 0:
             raise UsageError("--phase-timeout must be > 0")
-        settings = settings.model_copy(update={"phase_timeout_seconds": _seconds(args.phase_timeout)})
+        settings = settings.model_copy(
+            update={"phase_timeout_seconds": _seconds(args.phase_timeout)}
+        )
     load_plan_file(args.plan)
     gateway = BrokerGateway(make_broker(args), timeout=args.broker_timeout)
     journal: Journal | None = None
     try:
         loaded, snapshot = await load_plan_source(args.plan, gateway, settings)
         if not args.yes:
-            raise Refused("approval missing: review `phase-console preview` and pass --yes to run")
-        journal = open_journal(args.journal, read_only=False)
+            raise RefusedError(
+                "approval missing: review `phase-console preview` and pass --yes to run"
+            )
+        journal = open_journal(args.journal)
         runs = journal.runs_for_plan(loaded.digest)
         latest = runs[-1] if runs else None
         executor = PhaseExecutor(gateway, journal, settings)
         if latest is not None and latest.status == "running":
             if args.new_attempt:
-                raise Refused(
+                raise RefusedError(
                     f"run {latest.run_id} of this plan did not finish; run without --new-attempt "
                     "to resume it first"
                 )
@@ -208,12 +209,12 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             state = await executor.resume(latest.run_id)
         else:
             if latest is not None and not args.new_attempt:
-                raise Refused(
+                raise RefusedError(
                     f"plan {loaded.plan.plan_id} was already executed (run {latest.run_id}, "
                     f"{latest.status}); pass --new-attempt to run it again"
                 )
             preview = preview_plan(loaded, snapshot, settings, next_attempt(journal, loaded.digest))
-            state = await executor.start(preview, plan_source=str(Path(args.plan).resolve()))
+            state = await executor.start(preview, plan_source=args.plan_source)
     finally:
         if journal is not None:
             journal.close()
@@ -246,7 +247,9 @@ def _replay(args: argparse.Namespace) -> int:
         result = journal.verify()
         if not result.ok:
             raise InputError.single(
-                args.journal, f"seq {result.first_bad_seq}", f"journal verification failed: {result.detail}"
+                args.journal,
+                f"seq {result.first_bad_seq}",
+                f"journal verification failed: {result.detail}",
             )
         runs = journal.runs()
         if not runs:
@@ -256,13 +259,17 @@ def _replay(args: argparse.Namespace) -> int:
         else:
             matches = [r for r in runs if r.run_id == args.run]
             if not matches:
-                raise InputError.single(args.journal, "--run", f"no run {args.run!r} in this journal")
+                raise InputError.single(
+                    args.journal, "--run", f"no run {args.run!r} in this journal"
+                )
             run = matches[0]
         at = run.last_seq if args.at is None else args.at
         if at < run.first_seq:
             raise InputError.single(
-                args.journal, "--at",
-                f"seq {at} is before run {run.run_id} begins (its first event is seq {run.first_seq})",
+                args.journal,
+                "--at",
+                f"seq {at} is before run {run.run_id} begins "
+                f"(its first event is seq {run.first_seq})",
             )
         state = fold(journal.events(run.run_id, upto_seq=at))
     at_seq = min(at, run.last_seq)
@@ -285,7 +292,8 @@ def _journal(args: argparse.Namespace) -> int:
             if not result.ok:
                 sys.stdout.write(f"FAILED at seq {result.first_bad_seq}: {result.detail}\n")
                 sys.stderr.write(
-                    f"{args.journal}: seq {result.first_bad_seq}: verification failed: {result.detail}\n"
+                    f"{args.journal}: seq {result.first_bad_seq}: "
+                    f"verification failed: {result.detail}\n"
                 )
                 return EXIT_INPUT
             sys.stdout.write(f"ok: {result.event_count} events, hash chain intact\n")
@@ -295,17 +303,27 @@ def _journal(args: argparse.Namespace) -> int:
         _emit(
             [
                 {
-                    "run_id": r.run_id, "plan_id": r.plan_id, "plan_digest": r.plan_digest,
-                    "attempt": r.attempt, "broker": r.broker, "mode": r.mode,
-                    "started_at": r.started_at, "status": r.status, "legs": r.legs,
+                    "run_id": r.run_id,
+                    "plan_id": r.plan_id,
+                    "plan_digest": r.plan_digest,
+                    "attempt": r.attempt,
+                    "broker": r.broker,
+                    "mode": r.mode,
+                    "started_at": r.started_at,
+                    "status": r.status,
+                    "legs": r.legs,
                     "filled_notional": format(r.filled_notional, "f"),
-                    "first_seq": r.first_seq, "last_seq": r.last_seq,
+                    "first_seq": r.first_seq,
+                    "last_seq": r.last_seq,
                 }
                 for r in runs
             ]
         )
     else:
-        sys.stdout.write(f"{'Run':<34} {'Plan':<24} {'Att':>3} {'Broker':<10} {'Status':<10} {'Legs':>4} {'Filled':>14}\n")
+        sys.stdout.write(
+            f"{'Run':<34} {'Plan':<24} {'Att':>3} {'Broker':<10} {'Status':<10} "
+            f"{'Legs':>4} {'Filled':>14}\n"
+        )
         for r in runs:
             sys.stdout.write(
                 f"{r.run_id:<34} {r.plan_id[:24]:<24} {r.attempt:>3} {r.broker + '/' + r.mode:<10} "
@@ -325,8 +343,13 @@ def _gui(args: argparse.Namespace, settings: Settings) -> int:
     from console.app import run_gui
 
     return run_gui(
-        args.plan, broker=args.broker, scenario=args.scenario, journal=args.journal,
-        settings=settings, live=args.live, state_path=args.sim_state,
+        args.plan,
+        broker=args.broker,
+        scenario=args.scenario,
+        journal=args.journal,
+        settings=settings,
+        live=args.live,
+        state_path=args.sim_state,
     )
 
 
@@ -351,6 +374,7 @@ def dispatch(argv: Sequence[str]) -> int:
     if args.command == "preview":
         return asyncio.run(_preview(args, settings))
     if args.command == "run":
+        args.plan_source = os.path.abspath(args.plan)
         return asyncio.run(_run(args, settings))
     return _gui(args, settings)
 
@@ -366,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_INPUT
-    except Refused as exc:
+    except RefusedError as exc:
         sys.stderr.write(f"refused: {exc}\n")
         return EXIT_REFUSED
     except BrokerError as exc:
@@ -378,7 +402,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # the last resort: a short message here, the traceback in the log
         log.error("unexpected_error", error=repr(exc), exc_info=exc)
-        sys.stderr.write(f"unexpected error: {type(exc).__name__}: {exc} (details in the log file)\n")
+        sys.stderr.write(
+            f"unexpected error: {type(exc).__name__}: {exc} (details in the log file)\n"
+        )
         return EXIT_ERROR
 
 

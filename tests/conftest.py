@@ -8,7 +8,9 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_user_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Point platformdirs (XDG) at a fresh directory so no test touches the real home."""
     home = tmp_path_factory.mktemp("home")
     for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
@@ -26,6 +28,8 @@ def close_log_handlers() -> object:
     yield
     root = logging.getLogger()
     for handler in list(root.handlers):
-        if not isinstance(handler, logging.StreamHandler) or isinstance(handler, logging.FileHandler):
+        if not isinstance(handler, logging.StreamHandler) or isinstance(
+            handler, logging.FileHandler
+        ):
             root.removeHandler(handler)
             handler.close()

@@ -160,7 +160,7 @@ def _enum(kind: type[StrEnum]) -> Callable[[Any], Any]:
         try:
             return kind(value.strip().upper())
         except ValueError:
-            allowed = "/".join(m.value for m in kind)  # type: ignore[attr-defined]
+            allowed = "/".join(m.value for m in kind)
             raise ValueError(f"must be one of {allowed}, got {value!r}") from None
 
     return convert
@@ -231,24 +231,38 @@ def _read_item(col: _Collector, raw: Any, index: int) -> PlanItem | None:
     )
     weight_diff = col.field(raw, "weight_diff", f"{base}.weight_diff", _decimal, required=False)
     target_value = col.field(
-        raw, "target_value", f"{base}.target_value", _NON_NEGATIVE, required=False, default=Decimal(0)
+        raw,
+        "target_value",
+        f"{base}.target_value",
+        _NON_NEGATIVE,
+        required=False,
+        default=Decimal(0),
     )
     current_value = col.field(
-        raw, "current_value", f"{base}.current_value", _NON_NEGATIVE, required=False, default=Decimal(0)
+        raw,
+        "current_value",
+        f"{base}.current_value",
+        _NON_NEGATIVE,
+        required=False,
+        default=Decimal(0),
     )
     trade_amount = col.field(raw, "trade_amount", f"{base}.trade_amount", _decimal)
     action = col.field(raw, "action", f"{base}.action", _enum(Action))
-    priority = col.field(raw, "priority", f"{base}.priority", _int_in(1, 5), required=False, default=3)
+    priority = col.field(
+        raw, "priority", f"{base}.priority", _int_in(1, 5), required=False, default=3
+    )
     if len(col.issues) > before:
         return None
     assert symbol is not None and target_weight is not None and trade_amount is not None
     assert current_weight is not None and target_value is not None and current_value is not None
-    assert priority is not None
+    assert priority is not None and action is not None
     if action is Action.BUY and trade_amount <= 0:
         col.add(f"{base}.trade_amount", f"a BUY needs a positive amount, got {raw['trade_amount']}")
         return None
     if action is Action.SELL and trade_amount >= 0:
-        col.add(f"{base}.trade_amount", f"a SELL needs a negative amount, got {raw['trade_amount']}")
+        col.add(
+            f"{base}.trade_amount", f"a SELL needs a negative amount, got {raw['trade_amount']}"
+        )
         return None
     return PlanItem(
         symbol=symbol,
@@ -293,17 +307,27 @@ def plan_from_document(source: str, doc: Any) -> RebalancePlan:
         raise InputError.single(source, "", f"expected a JSON object, got {_json_type(doc)}")
     col = _Collector()
     version = col.field(doc, "schema_version", "schema_version", _schema_version)
-    ids = {key: col.field(doc, key, key, _nonempty_str) for key in ("plan_id", "correlation_id", "causation_id")}
+    ids = {
+        key: col.field(doc, key, key, _nonempty_str)
+        for key in ("plan_id", "correlation_id", "causation_id")
+    }
     timestamp = col.field(doc, "timestamp", "timestamp", _timestamp)
     tpv = col.field(doc, "total_portfolio_value", "total_portfolio_value", _NON_NEGATIVE)
     ttv = col.field(doc, "total_trade_value", "total_trade_value", _decimal)
     drift = col.field(doc, "max_drift_tolerance", "max_drift_tolerance", _decimal, required=False)
     urgency = col.field(
-        doc, "execution_urgency", "execution_urgency", _enum(Urgency), required=False,
+        doc,
+        "execution_urgency",
+        "execution_urgency",
+        _enum(Urgency),
+        required=False,
         default=Urgency.NORMAL,
     )
     duration = col.field(
-        doc, "estimated_duration_minutes", "estimated_duration_minutes", _int_in(1, None),
+        doc,
+        "estimated_duration_minutes",
+        "estimated_duration_minutes",
+        _int_in(1, None),
         required=False,
     )
     metadata = col.field(doc, "metadata", "metadata", _metadata, required=False)

@@ -116,22 +116,30 @@ class _Sizer:
         if price is None:
             return self.blocked(item, Side.SELL, Reason.NO_PRICE)
         qty = qty_down(div(amount, price), fractionable)
-        notes: tuple[Note, ...] = ()
+        capped: tuple[Note, ...] = ()
         if qty > held:
             qty = held if fractionable else whole(held)
-            notes = (Note.CAPPED_AT_POSITION,)
+            capped = (Note.CAPPED_AT_POSITION,)
         est = cents_half_up(mul(qty, price))
         sized = {
-            "order": OrderSpec(qty=qty), "est_qty": qty, "est_notional": est, "notes": notes, "price": price,
+            "order": OrderSpec(qty=qty),
+            "est_qty": qty,
+            "est_notional": est,
+            "notes": capped,
+            "price": price,
         }
         if qty == 0:
-            return self.leg(item, Side.SELL, status=LegStatus.SKIPPED, reason=Reason.ZERO_QTY, **sized)
+            return self.leg(
+                item, Side.SELL, status=LegStatus.SKIPPED, reason=Reason.ZERO_QTY, **sized
+            )
         if est < self.settings.min_notional:
             return self.leg(
                 item, Side.SELL, status=LegStatus.SKIPPED, reason=Reason.BELOW_MIN_NOTIONAL, **sized
             )
         if self.exceeds_risk(est):
-            return self.leg(item, Side.SELL, status=LegStatus.BLOCKED, reason=Reason.RISK_LIMIT, **sized)
+            return self.leg(
+                item, Side.SELL, status=LegStatus.BLOCKED, reason=Reason.RISK_LIMIT, **sized
+            )
         return self.leg(item, Side.SELL, **sized)
 
     def blocked(self, item: PlanItem, side: Side, reason: Reason) -> Leg:
@@ -254,18 +262,24 @@ def compute_preview(
     )
 
 
-def _problems(snapshot: AccountSnapshot, scale: Decimal, legs: tuple[Leg, ...]) -> tuple[Problem, ...]:
+def _problems(
+    snapshot: AccountSnapshot, scale: Decimal, legs: tuple[Leg, ...]
+) -> tuple[Problem, ...]:
     problems: list[Problem] = []
     if not snapshot.market_open:
         problems.append(
-            Problem(code=Reason.MARKET_CLOSED, symbol=None, message="the market is closed: orders wait for the open")
+            Problem(
+                code=Reason.MARKET_CLOSED,
+                symbol=None,
+                message="the market is closed: orders wait for the open",
+            )
         )
     if scale < 1:
         problems.append(
             Problem(
                 code=Reason.BUYS_SCALED,
                 symbol=None,
-                message=f"available funding covers {scale} of the planned buys: every buy is scaled",
+                message=f"funding covers {scale} of the planned buys: every buy is scaled",
             )
         )
     for leg in legs:
@@ -274,7 +288,9 @@ def _problems(snapshot: AccountSnapshot, scale: Decimal, legs: tuple[Leg, ...]) 
                 Problem(
                     code=leg.reason,
                     symbol=leg.symbol,
-                    message=f"{leg.side.value} {leg.symbol} {leg.status.value}: {_MESSAGES[leg.reason]}",
+                    message=(
+                        f"{leg.side.value} {leg.symbol} {leg.status.value}: {_MESSAGES[leg.reason]}"
+                    ),
                 )
             )
     return tuple(problems)

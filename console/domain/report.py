@@ -61,7 +61,8 @@ def preview_json(preview: Preview) -> dict[str, Any]:
             "scale": plain_str(funding.scale),
         },
         "problems": [
-            {"code": p.code.value, "symbol": p.symbol, "message": p.message} for p in preview.problems
+            {"code": p.code.value, "symbol": p.symbol, "message": p.message}
+            for p in preview.problems
         ],
     }
 
@@ -107,7 +108,10 @@ def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> list[s
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
 
     def line(cells: list[str]) -> str:
-        parts = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
+        parts = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
         return "  ".join(parts).rstrip()
 
     return [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
@@ -124,7 +128,8 @@ def preview_table(preview: Preview) -> str:
     """A preview readable in a 100-column terminal."""
     funding = preview.funding
     out = [
-        f"Plan {preview.plan_id}   attempt {preview.attempt}   preview {preview.preview_digest[:12]}",
+        f"Plan {preview.plan_id}   attempt {preview.attempt}   "
+        f"preview {preview.preview_digest[:12]}",
         f"Account {preview.account.account_id} ({preview.account.broker} {preview.account.mode})",
         f"Equity {money(preview.equity)}   cash {money(preview.account.cash)}   "
         f"buying power {money(preview.account.buying_power)}   "
@@ -141,7 +146,11 @@ def preview_table(preview: Preview) -> str:
                 order_text(leg.order),
                 qty_text(leg.est_qty),
                 money(leg.est_notional),
-                _status_text(leg.status.value, leg.reason.value if leg.reason else None, tuple(n.value for n in leg.notes)),
+                _status_text(
+                    leg.status.value,
+                    leg.reason.value if leg.reason else None,
+                    tuple(n.value for n in leg.notes),
+                ),
             ]
             for leg in legs
         ]
@@ -158,7 +167,9 @@ def preview_table(preview: Preview) -> str:
     ]
     if preview.problems:
         out += ["", "PROBLEMS"]
-        out += [f"  {p.code.value:<26} {p.symbol or '-':<8} {p.message}"[:100] for p in preview.problems]
+        out += [
+            f"  {p.code.value:<26} {p.symbol or '-':<8} {p.message}"[:100] for p in preview.problems
+        ]
     out += ["", f"Client order ids: pc-{preview.plan_digest[:12]}-{preview.attempt}-<s|b>-<SYMBOL>"]
     return "\n".join(out)
 
@@ -176,7 +187,9 @@ def run_table(state: RunState, *, header: str = "") -> str:
             leg.symbol,
             leg.side.value,
             order_text(leg.order),
-            _status_text(leg.status, leg.reason if leg.status in ("skipped", "blocked", "rejected") else None),
+            _status_text(
+                leg.status, leg.reason if leg.status in ("skipped", "blocked", "rejected") else None
+            ),
             qty_text(leg.filled_qty),
             price_text(leg.filled_avg_price),
             money(leg.filled_notional),

@@ -27,6 +27,7 @@ from console.domain.money import ZERO, add, cents_half_up, mul, plain_str
 from console.domain.orders import OrderSpec, OrderStatus, Side
 from console.domain.preview_model import Funding, Leg, LegStatus
 
+FinalStatus = Literal["succeeded", "partial", "failed", "halted"]
 RunStatus = Literal["running", "succeeded", "partial", "failed", "halted"]
 Phase = Literal["approval", "sell", "between", "buy", "done"]
 
@@ -113,12 +114,16 @@ class RunState(Frozen):
     @property
     def sell_proceeds(self) -> Decimal:
         """Sum of the sells' actual filled notional."""
-        return cents_half_up(add(*(leg.filled_notional for leg in self.legs if leg.side is Side.SELL)))
+        return cents_half_up(
+            add(*(leg.filled_notional for leg in self.legs if leg.side is Side.SELL))
+        )
 
     @property
     def buy_spent(self) -> Decimal:
         """Sum of the buys' actual filled notional."""
-        return cents_half_up(add(*(leg.filled_notional for leg in self.legs if leg.side is Side.BUY)))
+        return cents_half_up(
+            add(*(leg.filled_notional for leg in self.legs if leg.side is Side.BUY))
+        )
 
     def leg(self, client_order_id: str) -> LegState | None:
         """The leg with this client order id."""
@@ -133,7 +138,7 @@ class RunState(Frozen):
         return self.status != "running"
 
 
-def derive_status(legs: Iterable[LegState], halted: bool) -> RunStatus:
+def derive_status(legs: Iterable[LegState], halted: bool) -> FinalStatus:
     """succeeded / partial / failed / halted from the legs that were submitted."""
     if halted:
         return "halted"
@@ -224,31 +229,49 @@ class RunFolder:
         elif isinstance(event, ApprovalGiven):
             self._approvals.append(event)
             if event.scope == "buy_phase":
-                self._incident(recorded, "reapproval", None, f"buy phase re-approved at scale {event.scale}")
+                self._incident(
+                    recorded, "reapproval", None, f"buy phase re-approved at scale {event.scale}"
+                )
         elif isinstance(event, PhaseStarted):
             self._phase = "sell" if event.phase is Side.SELL else "buy"
         elif isinstance(event, PhaseCompleted):
             self._phase = "between" if event.phase is Side.SELL else "done"
         elif isinstance(event, OrderIntent):
-            self._update(event.client_order_id, recorded, intent=True, order=event.order, status=PENDING)
+            self._update(
+                event.client_order_id, recorded, intent=True, order=event.order, status=PENDING
+            )
         elif isinstance(event, OrderSubmitted):
             self._apply_order(
-                recorded, event.client_order_id, event.broker_order_id, event.status.value, None, None,
+                recorded,
+                event.client_order_id,
+                event.broker_order_id,
+                event.status.value,
+                None,
+                None,
                 acknowledged=True,
             )
         elif isinstance(event, OrderUpdate):
             self._apply_order(
-                recorded, event.client_order_id, event.broker_order_id, event.status.value,
-                event.filled_qty, event.filled_avg_price,
+                recorded,
+                event.client_order_id,
+                event.broker_order_id,
+                event.status.value,
+                event.filled_qty,
+                event.filled_avg_price,
             )
             if event.status is OrderStatus.REJECTED:
                 leg = self._legs.get(event.client_order_id)
                 self._incident(
-                    recorded, "rejected", leg.symbol if leg else None,
-                    f"{event.client_order_id} rejected" + (f": {event.reason}" if event.reason else ""),
+                    recorded,
+                    "rejected",
+                    leg.symbol if leg else None,
+                    f"{event.client_order_id} rejected"
+                    + (f": {event.reason}" if event.reason else ""),
                 )
                 if leg is not None and event.reason:
-                    self._legs[leg.client_order_id] = leg.model_copy(update={"reason": event.reason})
+                    self._legs[leg.client_order_id] = leg.model_copy(
+                        update={"reason": event.reason}
+                    )
         elif isinstance(event, OrderUnknown):
             leg = self._legs.get(event.client_order_id)
             if leg is not None and leg.status in (PENDING, UNKNOWN):
@@ -284,8 +307,12 @@ class RunFolder:
                 if leg.status == PENDING and not leg.intent:
                     self._legs[coid] = leg.model_copy(update={"status": "skipped", "reason": why})
 
-    def _incident(self, recorded: RecordedEvent, kind: str, symbol: str | None, message: str) -> None:
-        self._incidents.append(Incident(seq=recorded.seq, kind=kind, symbol=symbol, message=message))
+    def _incident(
+        self, recorded: RecordedEvent, kind: str, symbol: str | None, message: str
+    ) -> None:
+        self._incidents.append(
+            Incident(seq=recorded.seq, kind=kind, symbol=symbol, message=message)
+        )
 
     def _update(self, coid: str, recorded: RecordedEvent, **changes: Any) -> None:
         leg = self._legs.get(coid)
@@ -375,7 +402,9 @@ def leg_json(leg: LegState) -> dict[str, Any]:
         "order": leg.order.to_json() if leg.order is not None else None,
         "status": leg.status,
         "filled_qty": plain_str(leg.filled_qty),
-        "filled_avg_price": plain_str(leg.filled_avg_price) if leg.filled_avg_price is not None else None,
+        "filled_avg_price": plain_str(leg.filled_avg_price)
+        if leg.filled_avg_price is not None
+        else None,
         "filled_notional": plain_str(leg.filled_notional),
     }
 

@@ -1,4 +1,4 @@
-"""The JSON Schema of the RebalancePlan file (schema_version 1.x), as `phase-console schema` prints it."""
+"""The JSON Schema of the RebalancePlan file (1.x), as `phase-console schema` prints it."""
 
 from __future__ import annotations
 
@@ -46,11 +46,17 @@ def plan_json_schema() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "urn:phase-console:rebalance-plan:1",
         "title": "RebalancePlan",
-        "description": "A rebalance plan; unknown fields are ignored. Files over 10 MB are refused.",
+        "description": "A rebalance plan; unknown fields are ignored; files over 10 MB are refused",
         "type": "object",
         "required": [
-            "schema_version", "plan_id", "correlation_id", "causation_id", "timestamp", "items",
-            "total_portfolio_value", "total_trade_value",
+            "schema_version",
+            "plan_id",
+            "correlation_id",
+            "causation_id",
+            "timestamp",
+            "items",
+            "total_portfolio_value",
+            "total_trade_value",
         ],
         "properties": {
             "schema_version": {"type": "string", "pattern": r"^1(\.\d+){0,2}$"},
@@ -71,7 +77,9 @@ def plan_json_schema() -> dict[str, Any]:
                 "pattern": "^(?i:low|normal|high|urgent)$",
                 "description": "LOW/NORMAL/HIGH/URGENT (case-insensitive)",
             },
-            "estimated_duration_minutes": {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]},
+            "estimated_duration_minutes": {
+                "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]
+            },
             "metadata": {"anyOf": [{"type": "object"}, {"type": "null"}]},
         },
     }

@@ -32,11 +32,15 @@ def parse_targets(source: str, data: bytes) -> dict[str, Decimal]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError.single(source, "", f"not UTF-8 text (invalid byte at offset {exc.start})") from None
+        raise InputError.single(
+            source, "", f"not UTF-8 text (invalid byte at offset {exc.start})"
+        ) from None
     rows = list(csv.reader(io.StringIO(text)))
     header = [cell.strip().lower() for cell in rows[0]] if rows else []
     if header != ["symbol", "target_weight"]:
-        raise InputError.single(source, "line 1", "the header must be exactly: symbol,target_weight")
+        raise InputError.single(
+            source, "line 1", "the header must be exactly: symbol,target_weight"
+        )
     issues: list[FieldIssue] = []
     weights: dict[str, Decimal] = {}
     for line_no, row in enumerate(rows[1:], start=2):
@@ -48,7 +52,11 @@ def parse_targets(source: str, data: bytes) -> dict[str, Decimal]:
             continue
         symbol = row[0].strip().upper()
         if not SYMBOL_RE.match(symbol):
-            issues.append(FieldIssue(f"{where}.symbol", f"must be 1-10 letters, digits, '.' or '-', got {row[0]!r}"))
+            issues.append(
+                FieldIssue(
+                    f"{where}.symbol", f"must be 1-10 letters, digits, '.' or '-', got {row[0]!r}"
+                )
+            )
             continue
         try:
             weight = to_decimal(row[1])
@@ -56,7 +64,9 @@ def parse_targets(source: str, data: bytes) -> dict[str, Decimal]:
             issues.append(FieldIssue(f"{where}.target_weight", str(exc)))
             continue
         if weight < 0 or weight > 1:
-            issues.append(FieldIssue(f"{where}.target_weight", f"must be within 0..1, got {row[1].strip()}"))
+            issues.append(
+                FieldIssue(f"{where}.target_weight", f"must be within 0..1, got {row[1].strip()}")
+            )
             continue
         if symbol in weights:
             issues.append(FieldIssue(f"{where}.symbol", f"{symbol} appears twice"))
@@ -98,7 +108,10 @@ def build_targets_plan(
     if unpriced:
         raise InputError(
             source,
-            tuple(FieldIssue(s, "is held but has no price, so the account cannot be valued") for s in unpriced),
+            tuple(
+                FieldIssue(s, "is held but has no price, so the account cannot be valued")
+                for s in unpriced
+            ),
         )
     equity = snapshot.equity()
     investable = mul(equity, sub(ONE, settings.cash_reserve_pct))

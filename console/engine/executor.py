@@ -165,7 +165,9 @@ class PhaseExecutor:
                 scale=preview.funding.scale,
             )
         )
-        log.info("run_started", run_id=self._run_id, plan_id=preview.plan_id, legs=len(preview.legs))
+        log.info(
+            "run_started", run_id=self._run_id, plan_id=preview.plan_id, legs=len(preview.legs)
+        )
         return await self._drive(resuming=False)
 
     async def resume(self, run_id: str) -> RunState:
@@ -196,7 +198,9 @@ class PhaseExecutor:
             final = self.state()
             status = derive_status(final.legs, halted=final.halted_reason is not None)
             await self._append(
-                RunCompleted(status=status, sell_proceeds=final.sell_proceeds, buy_spent=final.buy_spent)
+                RunCompleted(
+                    status=status, sell_proceeds=final.sell_proceeds, buy_spent=final.buy_spent
+                )
             )
             log.info("run_completed", run_id=self._run_id, status=status)
             return self.state()
@@ -208,7 +212,8 @@ class PhaseExecutor:
 
     def _phase_legs(self, side: Side) -> list[LegState]:
         return [
-            leg for leg in self._folder.legs()
+            leg
+            for leg in self._folder.legs()
             if leg.side is side and leg.status not in ("skipped", "blocked")
         ]
 
@@ -222,7 +227,8 @@ class PhaseExecutor:
             await self._append(PhaseStarted(phase=side))
         deadline = self._clock() + float(self.settings.phase_timeout_seconds)
         pending = [
-            leg for leg in self._phase_legs(side)
+            leg
+            for leg in self._phase_legs(side)
             if not leg.intent or leg.client_order_id in self._resubmit
         ]
         semaphore = asyncio.Semaphore(self.tuning.concurrency)
@@ -242,7 +248,7 @@ class PhaseExecutor:
         await self._append(PhaseCompleted(phase=side, timed_out=tuple(timed_out)))
 
     async def _await_terminal(self, side: Side, deadline: float) -> list[str]:
-        """Wait until every leg of the phase is terminal; return the ids still open at the deadline."""
+        """Wait for every leg of the phase to end; return the ids still open at the deadline."""
         last_change = self._clock()
         while True:
             open_legs = [leg for leg in self._phase_legs(side) if not leg.is_terminal]
@@ -268,7 +274,9 @@ class PhaseExecutor:
         assert leg.order is not None
         coid = leg.client_order_id
         self._resubmit.discard(coid)
-        request = OrderRequest(client_order_id=coid, symbol=leg.symbol, side=leg.side, spec=leg.order)
+        request = OrderRequest(
+            client_order_id=coid, symbol=leg.symbol, side=leg.side, spec=leg.order
+        )
         if not leg.intent:
             await self._append(
                 OrderIntent(client_order_id=coid, symbol=leg.symbol, side=leg.side, order=leg.order)
@@ -277,20 +285,29 @@ class PhaseExecutor:
             snapshot = await self.gateway.submit_order(request)
         except DuplicateClientOrderIdError:
             log.info("duplicate_client_order_id", client_order_id=coid)
-            await self._resolve(coid, "the broker already has this client_order_id", allow_resubmit=False)
+            await self._resolve(
+                coid, "the broker already has this client_order_id", allow_resubmit=False
+            )
             return
         except OrderRejectedError as exc:
             await self._append(
                 OrderUpdate(
-                    client_order_id=coid, broker_order_id="", status=OrderStatus.REJECTED,
-                    filled_qty=leg.filled_qty, filled_avg_price=None, event="rejected",
-                    reason=str(exc), source="submit",
+                    client_order_id=coid,
+                    broker_order_id="",
+                    status=OrderStatus.REJECTED,
+                    filled_qty=leg.filled_qty,
+                    filled_avg_price=None,
+                    event="rejected",
+                    reason=str(exc),
+                    source="submit",
                 )
             )
             return
         except BrokerError as exc:
             log.warning("submit_outcome_unknown", client_order_id=coid, error=str(exc))
-            await self._append(OrderUnknown(client_order_id=coid, reason=f"{type(exc).__name__}: {exc}"))
+            await self._append(
+                OrderUnknown(client_order_id=coid, reason=f"{type(exc).__name__}: {exc}")
+            )
             await self._resolve(coid, str(exc), allow_resubmit=True)
             return
         await self._record_snapshot(snapshot, via="submit")
@@ -302,8 +319,10 @@ class PhaseExecutor:
         if not leg.submitted:
             await self._append(
                 OrderSubmitted(
-                    client_order_id=snap.client_order_id, broker_order_id=snap.broker_order_id,
-                    status=snap.status, via="lookup" if via == "lookup" else "submit",
+                    client_order_id=snap.client_order_id,
+                    broker_order_id=snap.broker_order_id,
+                    status=snap.status,
+                    via="lookup" if via == "lookup" else "submit",
                 )
             )
         await self._record_update(snap, source="lookup" if via == "lookup" else "submit")
@@ -317,10 +336,16 @@ class PhaseExecutor:
             return
         await self._append(
             OrderUpdate(
-                client_order_id=snap.client_order_id, broker_order_id=snap.broker_order_id,
-                status=snap.status, filled_qty=snap.filled_qty,
-                filled_avg_price=snap.filled_avg_price, event=snap.event, reason=snap.reason,
-                source="stream" if source == "stream" else ("lookup" if source == "lookup" else "submit"),
+                client_order_id=snap.client_order_id,
+                broker_order_id=snap.broker_order_id,
+                status=snap.status,
+                filled_qty=snap.filled_qty,
+                filled_avg_price=snap.filled_avg_price,
+                event=snap.event,
+                reason=snap.reason,
+                source="stream"
+                if source == "stream"
+                else ("lookup" if source == "lookup" else "submit"),
             )
         )
 
@@ -330,7 +355,9 @@ class PhaseExecutor:
             try:
                 return True, await self.gateway.get_order_by_client_id(coid)
             except BrokerError as exc:
-                log.warning("lookup_failed", client_order_id=coid, error=str(exc), attempt=attempt + 1)
+                log.warning(
+                    "lookup_failed", client_order_id=coid, error=str(exc), attempt=attempt + 1
+                )
                 await asyncio.sleep(self.tuning.lookup_backoff * 2**attempt)
         return False, None
 
@@ -360,9 +387,14 @@ class PhaseExecutor:
         except OrderRejectedError as exc:
             await self._append(
                 OrderUpdate(
-                    client_order_id=leg.client_order_id, broker_order_id="", status=OrderStatus.REJECTED,
-                    filled_qty=leg.filled_qty, filled_avg_price=None, event="rejected",
-                    reason=str(exc), source="submit",
+                    client_order_id=leg.client_order_id,
+                    broker_order_id="",
+                    status=OrderStatus.REJECTED,
+                    filled_qty=leg.filled_qty,
+                    filled_avg_price=None,
+                    event="rejected",
+                    reason=str(exc),
+                    source="submit",
                 )
             )
             return
@@ -426,13 +458,17 @@ class PhaseExecutor:
         reason = self._halt_reason or "halt"
         if self.state().halted_reason is None:
             await self._append(RunHalted(reason=reason))
-        open_ids = [leg.client_order_id for leg in self._folder.legs() if leg.intent and not leg.is_terminal]
+        open_ids = [
+            leg.client_order_id for leg in self._folder.legs() if leg.intent and not leg.is_terminal
+        ]
         if open_ids:
             await self._cancel_open(open_ids)
 
     async def _recompute_funding(self) -> None:
         account = await self.gateway.get_account()
-        recomputed = recompute_funding(self.state(), account.buying_power, self.settings.min_notional)
+        recomputed = recompute_funding(
+            self.state(), account.buying_power, self.settings.min_notional
+        )
         await self._append(recomputed)
         if recomputed.needs_reapproval and self.gate is not None:
             approved = await self.gate.reapprove(recomputed)

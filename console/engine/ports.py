@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from console.domain.events import JournalEvent, RecordedEvent
 from console.domain.market import Asset, Quote
 from console.domain.orders import OrderRequest, OrderSnapshot
-
-from decimal import Decimal
-from dataclasses import dataclass
 
 
 class BrokerError(Exception):
@@ -58,23 +57,21 @@ class AccountInfo:
 class Broker(Protocol):
     """A brokerage account. Every method is one request (batched where the broker allows).
 
-    | method                   | returns                      | raises / contract                         |
-    |--------------------------|------------------------------|-------------------------------------------|
-    | get_account()            | AccountInfo                  | RateLimited, Unavailable, Timeout         |
-    | get_positions()          | {symbol: qty}                | same                                      |
-    | get_quotes(symbols)      | {symbol: Quote}; no quote -> | same; unknown symbols are simply absent   |
-    |                          | absent                       |                                           |
-    | get_assets(symbols)      | {symbol: Asset}; unknown ->  | same                                      |
-    |                          | absent                       |                                           |
-    | is_market_open()         | bool                         | same                                      |
-    | submit_order(request)    | OrderSnapshot (acknowledged) | DuplicateClientOrderId (exists: look up), |
-    |                          |                              | OrderRejected (nothing placed), Timeout / |
-    |                          |                              | Unavailable (outcome unknown: look up)    |
-    | get_order_by_client_id() | OrderSnapshot or None        | None means the broker has no such order   |
-    | cancel_order(broker_id)  | None (cancel requested)      | an already terminal order is not an error |
-    | updates()                | async iterator of snapshots  | every status/fill change of every order,  |
-    |                          |                              | possibly before submit_order returns      |
-    | close()                  | None                         | stops the stream; idempotent              |
+    | method                 | returns                  | contract                             |
+    |------------------------|--------------------------|--------------------------------------|
+    | get_account()          | AccountInfo              | RateLimited, Unavailable, Timeout    |
+    | get_positions()        | {symbol: qty}            | same errors                          |
+    | get_quotes(symbols)    | {symbol: Quote}          | a symbol with no quote is absent     |
+    | get_assets(symbols)    | {symbol: Asset}          | an unknown symbol is absent          |
+    | is_market_open()       | bool                     | same errors                          |
+    | submit_order(request)  | OrderSnapshot (acked)    | DuplicateClientOrderId: exists, look |
+    |                        |                          | it up; OrderRejected: nothing placed;|
+    |                        |                          | Timeout/Unavailable: outcome unknown |
+    | get_order_by_client_id | OrderSnapshot or None    | None: the broker has no such order   |
+    | cancel_order(id)       | None (cancel requested)  | a terminal order is not an error     |
+    | updates()              | async iterator           | every status/fill change, possibly   |
+    |                        |                          | before submit_order returns          |
+    | close()                | None                     | stops the stream; idempotent         |
     """
 
     name: str  # "sim" or "alpaca"
@@ -134,15 +131,15 @@ class VerifyResult:
 class Journal(Protocol):
     """The append-only, hash-chained event journal.
 
-    | method                  | returns                 | contract                                      |
-    |-------------------------|-------------------------|-----------------------------------------------|
-    | append(run_id, event)   | RecordedEvent           | durable (committed) when it returns           |
-    | new_run_id()            | str                     | unique, sortable by creation time             |
-    | events(run_id, upto)    | [RecordedEvent]         | the run's events in seq order, seq <= upto    |
-    | runs()                  | [RunSummary]            | every run, oldest first                       |
-    | runs_for_plan(digest)   | [RunSummary]            | runs of one plan digest, oldest first         |
-    | verify()                | VerifyResult            | first seq whose stored bytes break the chain  |
-    | close()                 | None                    | idempotent                                    |
+    | method                | returns          | contract                                   |
+    |-----------------------|------------------|--------------------------------------------|
+    | append(run_id, event) | RecordedEvent    | durable (committed) when it returns        |
+    | new_run_id()          | str              | unique, sortable by creation time          |
+    | events(run_id, upto)  | [RecordedEvent]  | the run's events in seq order, seq <= upto |
+    | runs()                | [RunSummary]     | every run, oldest first                    |
+    | runs_for_plan(digest) | [RunSummary]     | runs of one plan digest, oldest first      |
+    | verify()              | VerifyResult     | the first seq whose bytes break the chain  |
+    | close()               | None             | idempotent                                 |
     """
 
     async def append(self, run_id: str, event: JournalEvent) -> RecordedEvent: ...

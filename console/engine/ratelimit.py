@@ -31,7 +31,9 @@ class TokenBucket:
         self._lock = asyncio.Lock()
 
     @classmethod
-    def for_limit(cls, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> TokenBucket:
+    def for_limit(
+        cls, per_minute: int, *, clock: Callable[[], float] = time.monotonic
+    ) -> TokenBucket:
         """A bucket that stays under `per_minute` requests in every 60-s window."""
         burst = max(1.0, per_minute * 0.1)
         return cls(burst, (per_minute - burst) / 60.0, clock=clock)

@@ -60,7 +60,7 @@ def _status_column(
         foreground=_status_fg(status),
         background=_status_bg(status),
         tooltip=tip,
-        width=170,
+        width=160,
         status=True,
         display=lambda row: fmt.status_text(status(row), reason(row)),
     )
@@ -73,8 +73,8 @@ def _weights(current: Any, target: Any) -> str:
 def leg_columns() -> list[Column[Leg]]:
     """Columns of the Sell phase and Buy phase tables (the preview)."""
     return [
-        Column("symbol", "Symbol", value=lambda leg: leg.symbol, width=80),
-        Column("side", "Side", value=lambda leg: leg.side.value, width=60, align=CENTER),
+        Column("symbol", "Symbol", value=lambda leg: leg.symbol, width=64),
+        Column("side", "Side", value=lambda leg: leg.side.value, width=44, align=CENTER),
         Column(
             "weights",
             "Weight now → target",
@@ -82,7 +82,7 @@ def leg_columns() -> list[Column[Leg]]:
             fmt=lambda pair: _weights(*pair),
             sort_key=lambda leg: leg.target_weight - leg.current_weight,
             align=RIGHT,
-            width=160,
+            width=148,
         ),
         Column(
             "planned",
@@ -95,9 +95,9 @@ def leg_columns() -> list[Column[Leg]]:
                 if leg.scaled_amount != leg.planned_amount
                 else None
             ),
-            width=120,
+            width=112,
         ),
-        Column("price", "Price", value=lambda leg: leg.price, fmt=fmt.price, align=RIGHT, width=90),
+        Column("price", "Price", value=lambda leg: leg.price, fmt=fmt.price, align=RIGHT, width=78),
         Column(
             "order",
             "Order",
@@ -125,9 +125,9 @@ def leg_columns() -> list[Column[Leg]]:
             "Notes",
             value=lambda leg: ", ".join(note.value for note in leg.notes),
             fmt=lambda text: text or "",
-            width=150,
+            width=120,
         ),
-        Column("coid", "Client order id", value=lambda leg: leg.client_order_id, width=230),
+        Column("coid", "Client order id", value=lambda leg: leg.client_order_id, width=200),
     ]
 
 
@@ -168,7 +168,7 @@ def monitor_columns() -> list[Column[MonitorRow]]:
     """Columns of the live Order monitor."""
     return [
         Column("time", "Time", value=lambda r: r.first_seen, fmt=fmt.clock_time, width=100),
-        Column("coid", "Client order id", value=lambda r: r.leg.client_order_id, width=230),
+        Column("coid", "Client order id", value=lambda r: r.leg.client_order_id, width=200),
         Column("symbol", "Symbol", value=lambda r: r.leg.symbol, width=70),
         Column("side", "Side", value=lambda r: r.leg.side.value, align=CENTER, width=50),
         Column(

@@ -88,6 +88,11 @@ class MainWindow(QMainWindow):
         self.approval_dialog: dialogs.ApprovalDialog | None = None
         self.reapproval_dialog: dialogs.ReapprovalDialog | None = None
         self.question: QMessageBox | None = None
+        self._latest_state: RunState | None = None
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(200)
+        self._progress_timer.timeout.connect(self._show_progress)
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._tick)
@@ -146,6 +151,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.log_dock = LogDock(ctx.log_bridge, ctx.qsettings, self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_dock)
+        self.resizeDocks([self.log_dock], [170], Qt.Orientation.Vertical)
         self.statusBar().showMessage("Ready")
         self.tables = [
             *self.review.tables,
@@ -158,6 +164,9 @@ class MainWindow(QMainWindow):
         geometry = prefs.load_bytes(ctx.qsettings, "window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        layout_state = prefs.load_bytes(ctx.qsettings, "window/state")
+        if layout_state is not None:
+            self.restoreState(layout_state)
 
     def _connect(self) -> None:
         a = self.acts
@@ -345,6 +354,15 @@ class MainWindow(QMainWindow):
             self._message("Halt requested: cancelling open orders")
 
     def _run_state(self, state: RunState) -> None:
+        """Progress and phase, at most a few times a second (summing every leg is O(legs))."""
+        self._latest_state = state
+        if not self._progress_timer.isActive():
+            self._progress_timer.start()
+
+    def _show_progress(self) -> None:
+        state = self._latest_state
+        if state is None:
+            return
         for side in (Side.SELL, Side.BUY):
             filled, planned = phase_progress(state, side)
             self.progress.set_progress(side.value, filled, planned)
@@ -353,7 +371,8 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _run_finished(self, state: RunState) -> None:
-        self._run_state(state)
+        self._latest_state = state
+        self._show_progress()
         self.progress.set_phase(f"Run {state.run_id} finished: {state.status.upper()}")
         self._message(f"Run finished: {state.status}")
         if self.reapproval_dialog is not None and self.reapproval_dialog.isVisible():
@@ -412,6 +431,7 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         """Remember window geometry and every table's column widths and order."""
         prefs.save_bytes(self.ctx.qsettings, "window/geometry", self.saveGeometry())
+        prefs.save_bytes(self.ctx.qsettings, "window/state", self.saveState())
         for table in self.tables:
             table.save_state()
         self.ctx.qsettings.sync()

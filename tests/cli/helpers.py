@@ -39,11 +39,17 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> Result:
     return Result(code, captured.out, captured.err)
 
 
-def cli_process(*args: str | Path, env: dict[str, str] | None = None, timeout: float = 120) -> Result:
+def cli_process(
+    *args: str | Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> Result:
     """Run `python -m console.cli` as a real process."""
     proc = subprocess.run(
         [sys.executable, "-m", "console.cli", *(str(a) for a in args)],
-        capture_output=True, text=True, timeout=timeout, cwd=REPO, env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
 

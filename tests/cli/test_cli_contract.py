@@ -12,12 +12,29 @@ import pytest
 from tests.cli.helpers import DEMO_PLAN, DEMO_SCENARIO, DEMO_TARGETS, cli, write_json
 
 LEG_KEYS = {
-    "symbol", "side", "planned_amount", "scaled_amount", "price", "order", "est_qty",
-    "est_notional", "status", "reason", "notes", "client_order_id",
+    "symbol",
+    "side",
+    "planned_amount",
+    "scaled_amount",
+    "price",
+    "order",
+    "est_qty",
+    "est_notional",
+    "status",
+    "reason",
+    "notes",
+    "client_order_id",
 }
 RUN_LEG_KEYS = {
-    "client_order_id", "symbol", "side", "planned_amount", "order", "status", "filled_qty",
-    "filled_avg_price", "filled_notional",
+    "client_order_id",
+    "symbol",
+    "side",
+    "planned_amount",
+    "order",
+    "status",
+    "filled_qty",
+    "filled_avg_price",
+    "filled_notional",
 }
 
 
@@ -31,10 +48,27 @@ def test_preview_json_matches_the_contract(capsys: pytest.CaptureFixture[str]) -
     result = cli(capsys, "preview", DEMO_PLAN, "--format", "json")
     assert result.code == 0, result.err
     data = result.json()
-    assert set(data) == {"plan_id", "plan_digest", "preview_digest", "account", "sell", "buy", "holds", "funding", "problems"}
+    assert set(data) == {
+        "plan_id",
+        "plan_digest",
+        "preview_digest",
+        "account",
+        "sell",
+        "buy",
+        "holds",
+        "funding",
+        "problems",
+    }
     assert set(data["account"]) == {"equity", "cash", "buying_power"}
     assert all(Decimal(v) == Decimal(v).quantize(Decimal("0.01")) for v in data["account"].values())
-    assert set(data["funding"]) == {"buying_power", "expected_sell_proceeds", "reserve", "available_for_buys", "planned_buys", "scale"}
+    assert set(data["funding"]) == {
+        "buying_power",
+        "expected_sell_proceeds",
+        "reserve",
+        "available_for_buys",
+        "planned_buys",
+        "scale",
+    }
     for leg in data["sell"] + data["buy"]:
         assert set(leg) == LEG_KEYS
         assert leg["status"] in ("ready", "skipped", "blocked")
@@ -61,7 +95,9 @@ def test_targets_csv_previews_against_the_account(capsys: pytest.CaptureFixture[
     assert any("liquidation" in leg["notes"] for leg in data["sell"])
 
 
-def test_run_refuse_new_attempt_verify_replay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_refuse_new_attempt_verify_replay(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     journal = tmp_path / "j.sqlite"
     first = cli(capsys, "run", DEMO_PLAN, "--yes", "--journal", journal, "--format", "json")
     assert first.code == 3, first.err  # the demo's VTI sell fills half: partial
@@ -69,13 +105,19 @@ def test_run_refuse_new_attempt_verify_replay(tmp_path: Path, capsys: pytest.Cap
     assert run["status"] == "partial"
     assert {leg["status"] for leg in run["legs"]} <= {"filled", "canceled", "skipped"}
     assert all(set(leg) == RUN_LEG_KEYS for leg in run["legs"])
-    assert run["broker_requests"]["submit"] == sum(1 for leg in run["legs"] if leg["status"] != "skipped")
-    assert Decimal(run["sell_proceeds"]) == sum(Decimal(l["filled_notional"]) for l in run["legs"] if l["side"] == "sell")
+    assert run["broker_requests"]["submit"] == sum(
+        1 for leg in run["legs"] if leg["status"] != "skipped"
+    )
+    assert Decimal(run["sell_proceeds"]) == sum(
+        Decimal(x["filled_notional"]) for x in run["legs"] if x["side"] == "sell"
+    )
 
     again = cli(capsys, "run", DEMO_PLAN, "--yes", "--journal", journal)
     assert again.code == 4 and "already executed" in again.err
 
-    second = cli(capsys, "run", DEMO_PLAN, "--yes", "--journal", journal, "--new-attempt", "--format", "json")
+    second = cli(
+        capsys, "run", DEMO_PLAN, "--yes", "--journal", journal, "--new-attempt", "--format", "json"
+    )
     assert second.code == 3
     assert all("-2-" in leg["client_order_id"] for leg in second.json()["legs"])
 
@@ -88,22 +130,45 @@ def test_run_refuse_new_attempt_verify_replay(tmp_path: Path, capsys: pytest.Cap
     assert earlier["legs"] == run["legs"]
 
     runs = cli(capsys, "journal", "runs", journal, "--format", "json").json()
-    assert [r["attempt"] for r in runs] == [1, 2] and [r["status"] for r in runs] == ["partial", "partial"]
+    assert [r["attempt"] for r in runs] == [1, 2] and [r["status"] for r in runs] == [
+        "partial",
+        "partial",
+    ]
 
 
-def test_tampered_payload_is_caught_at_its_seq(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tampered_payload_is_caught_at_its_seq(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     journal = tmp_path / "j.sqlite"
-    assert cli(capsys, "run", DEMO_PLAN, "--yes", "--journal", journal, "--scenario", _clean_scenario(tmp_path)).code == 0
+    assert (
+        cli(
+            capsys,
+            "run",
+            DEMO_PLAN,
+            "--yes",
+            "--journal",
+            journal,
+            "--scenario",
+            _clean_scenario(tmp_path),
+        ).code
+        == 0
+    )
     with sqlite3.connect(journal) as db:
-        seq, payload = db.execute("SELECT seq, payload FROM events WHERE kind='order_update' LIMIT 1").fetchone()
-        db.execute("UPDATE events SET payload=? WHERE seq=?", (payload.replace("filled", "fillet", 1), seq))
+        seq, payload = db.execute(
+            "SELECT seq, payload FROM events WHERE kind='order_update' LIMIT 1"
+        ).fetchone()
+        db.execute(
+            "UPDATE events SET payload=? WHERE seq=?", (payload.replace("filled", "fillet", 1), seq)
+        )
     result = cli(capsys, "journal", "verify", journal)
     assert result.code == 2 and f"seq {seq}" in result.err
     replay = cli(capsys, "replay", journal, "--format", "json")
     assert replay.code == 2 and f"seq {seq}" in replay.err and "Traceback" not in replay.err
 
 
-def test_run_without_yes_is_refused_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_without_yes_is_refused_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     journal = tmp_path / "j.sqlite"
     result = cli(capsys, "run", DEMO_PLAN, "--journal", journal)
     assert result.code == 4 and "approval missing" in result.err
@@ -111,8 +176,18 @@ def test_run_without_yes_is_refused_and_writes_nothing(tmp_path: Path, capsys: p
 
 
 def test_succeeded_run_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    result = cli(capsys, "run", DEMO_PLAN, "--yes", "--journal", tmp_path / "j.sqlite",
-                 "--scenario", _clean_scenario(tmp_path), "--format", "json")
+    result = cli(
+        capsys,
+        "run",
+        DEMO_PLAN,
+        "--yes",
+        "--journal",
+        tmp_path / "j.sqlite",
+        "--scenario",
+        _clean_scenario(tmp_path),
+        "--format",
+        "json",
+    )
     assert result.code == 0 and result.json()["status"] == "succeeded"
 
 
@@ -124,7 +199,9 @@ def test_replay_at_every_seq_and_bounds(tmp_path: Path, capsys: pytest.CaptureFi
     start = cli(capsys, "replay", journal, "--at", str(first_seq), "--format", "json").json()
     assert start["status"] == "running" and start["at_seq"] == 1
     assert {leg["status"] for leg in start["legs"]} <= {"pending", "skipped", "blocked"}
-    mid = cli(capsys, "replay", journal, "--at", str(last["last_seq"] // 2), "--format", "json").json()
+    mid = cli(
+        capsys, "replay", journal, "--at", str(last["last_seq"] // 2), "--format", "json"
+    ).json()
     assert mid["at_seq"] == last["last_seq"] // 2
     cli(capsys, "run", DEMO_PLAN, "--yes", "--journal", journal, "--new-attempt")
     second_first = last["last_seq"] + 1

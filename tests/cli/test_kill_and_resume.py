@@ -27,13 +27,17 @@ def _kinds_for(journal: Path, symbol: str) -> set[str]:
             rows = db.execute("SELECT kind, payload FROM events").fetchall()
     except sqlite3.Error:
         return set()
-    return {kind for kind, payload in rows if f"-{symbol}\"" in payload}
+    return {kind for kind, payload in rows if f'-{symbol}"' in payload}
 
 
 def _start(args: list[str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "console.cli", *args],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
     )
 
 
@@ -69,8 +73,19 @@ def test_resume_after_sigkill_never_places_a_second_order(
     scenario = write_json(tmp_path / "scenario.json", doc)
     journal = tmp_path / "j.sqlite"
     state = tmp_path / "sim-state.json"
-    args = ["run", str(DEMO_PLAN), "--yes", "--journal", str(journal), "--scenario", str(scenario),
-            "--sim-state", str(state), "--format", "json"]
+    args = [
+        "run",
+        str(DEMO_PLAN),
+        "--yes",
+        "--journal",
+        str(journal),
+        "--scenario",
+        str(scenario),
+        "--sim-state",
+        str(state),
+        "--format",
+        "json",
+    ]
 
     _kill_when(_start(args), journal, "VTI", kill_after)
     runs = cli_process("journal", "runs", journal, "--format", "json").json()

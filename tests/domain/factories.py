@@ -12,7 +12,9 @@ from console.domain.plan import LoadedPlan, parse_plan_bytes
 D = Decimal
 
 
-def item(symbol: str, action: str, amount: str, target: str = "0.1", current: str = "0.1", **extra: Any) -> dict[str, Any]:
+def item(
+    symbol: str, action: str, amount: str, target: str = "0.1", current: str = "0.1", **extra: Any
+) -> dict[str, Any]:
     """A plan item dict as a producer would write it."""
     return {
         "symbol": symbol,
@@ -85,7 +87,9 @@ def snapshot(
             for s, (b, a) in quotes.items()
         },
         assets={
-            s: Asset(symbol=s, fractionable=s not in non_fractionable, tradable=s not in not_tradable)
+            s: Asset(
+                symbol=s, fractionable=s not in non_fractionable, tradable=s not in not_tradable
+            )
             for s in symbols
             if s not in unknown
         },

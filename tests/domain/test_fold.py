@@ -29,7 +29,9 @@ D = Decimal
 
 def _preview():  # type: ignore[no-untyped-def]
     loaded = load(plan_doc(item("AAA", "SELL", "-100"), item("BBB", "BUY", "50")))
-    snap = snapshot(cash="1000", positions={"AAA": "10"}, quotes={"AAA": ("20", "20"), "BBB": ("5", "5")})
+    snap = snapshot(
+        cash="1000", positions={"AAA": "10"}, quotes={"AAA": ("20", "20"), "BBB": ("5", "5")}
+    )
     return compute_preview(loaded.plan, loaded.digest, snap, Settings(max_order_pct_of_equity=D(1)))
 
 
@@ -41,24 +43,47 @@ def _recorded(events: list[JournalEvent]) -> list[RecordedEvent]:
 def _start() -> tuple[list[JournalEvent], str, str]:
     p = _preview()
     started = RunStarted(
-        plan_id=p.plan_id, plan_digest=p.plan_digest, preview_digest=p.preview_digest, attempt=1,
-        broker="sim", mode="SIM", account_id="ACC-1", plan_source="x", equity=p.equity, legs=p.legs,
-        holds=p.holds, funding=p.funding, settings={},
+        plan_id=p.plan_id,
+        plan_digest=p.plan_digest,
+        preview_digest=p.preview_digest,
+        attempt=1,
+        broker="sim",
+        mode="SIM",
+        account_id="ACC-1",
+        plan_source="x",
+        equity=p.equity,
+        legs=p.legs,
+        holds=p.holds,
+        funding=p.funding,
+        settings={},
     )
-    approval = ApprovalGiven(preview_digest=p.preview_digest, approved_by="t", scale=p.funding.scale)
+    approval = ApprovalGiven(
+        preview_digest=p.preview_digest, approved_by="t", scale=p.funding.scale
+    )
     return [started, approval], p.sell[0].client_order_id, p.buy[0].client_order_id
 
 
 def _update(coid: str, status: OrderStatus, filled: str, price: str | None) -> OrderUpdate:
-    return OrderUpdate(client_order_id=coid, broker_order_id="b1", status=status, filled_qty=D(filled),
-                       filled_avg_price=D(price) if price else None)
+    return OrderUpdate(
+        client_order_id=coid,
+        broker_order_id="b1",
+        status=status,
+        filled_qty=D(filled),
+        filled_avg_price=D(price) if price else None,
+    )
 
 
 def test_pending_then_broker_status_then_filled() -> None:
     events, sell, _ = _start()
-    events.append(OrderIntent(client_order_id=sell, symbol="AAA", side=Side.SELL, order=_preview().sell[0].order))
+    events.append(
+        OrderIntent(
+            client_order_id=sell, symbol="AAA", side=Side.SELL, order=_preview().sell[0].order
+        )
+    )
     assert fold(_recorded(events)).leg(sell).status == "pending"  # type: ignore[union-attr]
-    events.append(OrderSubmitted(client_order_id=sell, broker_order_id="b1", status=OrderStatus.ACCEPTED))
+    events.append(
+        OrderSubmitted(client_order_id=sell, broker_order_id="b1", status=OrderStatus.ACCEPTED)
+    )
     assert fold(_recorded(events)).leg(sell).status == "accepted"  # type: ignore[union-attr]
     events.append(_update(sell, OrderStatus.FILLED, "5", "20.01"))
     state = fold(_recorded(events))
@@ -69,16 +94,26 @@ def test_pending_then_broker_status_then_filled() -> None:
 
 def test_stream_update_before_the_submit_answer_never_steps_back() -> None:
     events, sell, _ = _start()
-    events.append(OrderIntent(client_order_id=sell, symbol="AAA", side=Side.SELL, order=_preview().sell[0].order))
+    events.append(
+        OrderIntent(
+            client_order_id=sell, symbol="AAA", side=Side.SELL, order=_preview().sell[0].order
+        )
+    )
     events.append(_update(sell, OrderStatus.FILLED, "5", "20"))
-    events.append(OrderSubmitted(client_order_id=sell, broker_order_id="b1", status=OrderStatus.ACCEPTED))
+    events.append(
+        OrderSubmitted(client_order_id=sell, broker_order_id="b1", status=OrderStatus.ACCEPTED)
+    )
     leg = fold(_recorded(events)).leg(sell)
     assert leg is not None and leg.status == "filled" and leg.submitted
 
 
 def test_unknown_then_resolved_and_unsent_legs_end_skipped() -> None:
     events, sell, buy = _start()
-    events.append(OrderIntent(client_order_id=sell, symbol="AAA", side=Side.SELL, order=_preview().sell[0].order))
+    events.append(
+        OrderIntent(
+            client_order_id=sell, symbol="AAA", side=Side.SELL, order=_preview().sell[0].order
+        )
+    )
     events.append(OrderUnknown(client_order_id=sell, reason="timeout"))
     state = fold(_recorded(events))
     assert state.leg(sell).status == "unknown" and state.incidents[-1].kind == "unknown"  # type: ignore[union-attr]
@@ -92,7 +127,9 @@ def test_unknown_then_resolved_and_unsent_legs_end_skipped() -> None:
 def test_incremental_folder_equals_fold_and_copies_are_independent() -> None:
     events, sell, _ = _start()
     events += [
-        OrderIntent(client_order_id=sell, symbol="AAA", side=Side.SELL, order=_preview().sell[0].order),
+        OrderIntent(
+            client_order_id=sell, symbol="AAA", side=Side.SELL, order=_preview().sell[0].order
+        ),
         _update(sell, OrderStatus.PARTIALLY_FILLED, "1", "20"),
         _update(sell, OrderStatus.FILLED, "5", "20"),
     ]
@@ -108,17 +145,23 @@ def test_incremental_folder_equals_fold_and_copies_are_independent() -> None:
 
 def test_events_round_trip_through_their_payload() -> None:
     events, sell, _ = _start()
-    for event in events + [_update(sell, OrderStatus.FILLED, "5.000000001", "1E+2")]:
+    for event in [*events, _update(sell, OrderStatus.FILLED, "5.000000001", "1E+2")]:
         assert event_from_payload(event_payload(event)) == event
 
 
 def test_derive_status() -> None:
-    events, sell, buy = _start()
-    events.append(OrderIntent(client_order_id=sell, symbol="AAA", side=Side.SELL, order=_preview().sell[0].order))
+    events, sell, _ = _start()
+    events.append(
+        OrderIntent(
+            client_order_id=sell, symbol="AAA", side=Side.SELL, order=_preview().sell[0].order
+        )
+    )
     events.append(_update(sell, OrderStatus.REJECTED, "0", None))
     legs = fold(_recorded(events)).legs
     assert derive_status(legs, halted=False) == "failed"
     assert derive_status(legs, halted=True) == "halted"
-    events.append(_update(sell, OrderStatus.NEW, "0", None))  # a late non-terminal update never reopens
+    events.append(
+        _update(sell, OrderStatus.NEW, "0", None)
+    )  # a late non-terminal update never reopens
     assert fold(_recorded(events)).leg(sell).status == "rejected"  # type: ignore[union-attr]
     assert derive_status(fold(_recorded(events)).legs, halted=False) == "failed"

@@ -60,11 +60,17 @@ def test_digest_ignores_formatting_and_number_spelling() -> None:
 
 @pytest.mark.parametrize("version", ["1.0", "1.0.0", "1.3"])
 def test_any_1x_schema_version_is_accepted(version: str) -> None:
-    assert load(plan_doc(item("AAPL", "BUY", "1"), schema_version=version)).plan.schema_version == version
+    assert (
+        load(plan_doc(item("AAPL", "BUY", "1"), schema_version=version)).plan.schema_version
+        == version
+    )
 
 
 def test_other_major_version_is_an_error() -> None:
-    assert any(i.startswith("schema_version:") for i in _issues(plan_doc(item("A", "BUY", "1"), schema_version="2.0")))
+    assert any(
+        i.startswith("schema_version:")
+        for i in _issues(plan_doc(item("A", "BUY", "1"), schema_version="2.0"))
+    )
 
 
 def test_naive_timestamp_is_an_error() -> None:
@@ -83,11 +89,15 @@ def test_buy_with_negative_amount_names_the_item_field() -> None:
 
 
 def test_sell_with_positive_amount_names_the_item_field() -> None:
-    assert any(i.startswith("items[0].trade_amount:") for i in _issues(plan_doc(item("AAPL", "SELL", "5"))))
+    assert any(
+        i.startswith("items[0].trade_amount:") for i in _issues(plan_doc(item("AAPL", "SELL", "5")))
+    )
 
 
 def test_buy_with_zero_amount_is_an_error() -> None:
-    assert any(i.startswith("items[0].trade_amount:") for i in _issues(plan_doc(item("AAPL", "BUY", "0"))))
+    assert any(
+        i.startswith("items[0].trade_amount:") for i in _issues(plan_doc(item("AAPL", "BUY", "0")))
+    )
 
 
 def test_hold_amount_is_ignored() -> None:
@@ -105,7 +115,9 @@ def test_weight_above_one_is_an_error() -> None:
 
 
 def test_target_weights_summing_above_one_is_an_error() -> None:
-    issues = _issues(plan_doc(item("AAPL", "BUY", "5", target="0.6"), item("MSFT", "BUY", "5", target="0.6")))
+    issues = _issues(
+        plan_doc(item("AAPL", "BUY", "5", target="0.6"), item("MSFT", "BUY", "5", target="0.6"))
+    )
     assert any(i.startswith("items:") and "sum" in i for i in issues)
 
 
@@ -114,7 +126,10 @@ def test_nan_and_infinity_are_errors() -> None:
     assert any("NaN" in i for i in _issues(text))
     text = json.dumps(plan_doc(item("AAPL", "BUY", "1"))).replace('"1"', "Infinity")
     assert _issues(text)
-    assert any(i.startswith("items[0].trade_amount:") for i in _issues(plan_doc(item("AAPL", "BUY", "NaN"))))
+    assert any(
+        i.startswith("items[0].trade_amount:")
+        for i in _issues(plan_doc(item("AAPL", "BUY", "NaN")))
+    )
 
 
 def test_syntax_error_gives_line_and_column() -> None:
@@ -131,7 +146,12 @@ def test_every_error_is_listed_at_once() -> None:
     doc = plan_doc(item("AAPL", "BUY", "-1"), item("$$$", "SELL", "-1"), item("MSFT", "FOO", "1"))
     doc.pop("plan_id")
     issues = _issues(doc)
-    assert {i.split(":")[0] for i in issues} >= {"plan_id", "items[0].trade_amount", "items[1].symbol", "items[2].action"}
+    assert {i.split(":")[0] for i in issues} >= {
+        "plan_id",
+        "items[0].trade_amount",
+        "items[1].symbol",
+        "items[2].action",
+    }
 
 
 def test_missing_and_empty_items() -> None:
@@ -145,7 +165,10 @@ def test_bad_priority_and_negative_values() -> None:
     issues = _issues(plan_doc(item("AAPL", "BUY", "1", priority=9, current_value="-3")))
     assert any(i.startswith("items[0].priority:") for i in issues)
     assert any(i.startswith("items[0].current_value:") for i in issues)
-    assert any(i.startswith("total_portfolio_value:") for i in _issues(plan_doc(item("A", "BUY", "1"), total_portfolio_value="-1")))
+    assert any(
+        i.startswith("total_portfolio_value:")
+        for i in _issues(plan_doc(item("A", "BUY", "1"), total_portfolio_value="-1"))
+    )
 
 
 def test_top_level_must_be_an_object() -> None:

@@ -24,7 +24,9 @@ def preview(*items: dict, settings: Settings | None = None, **snap: object) -> P
 
 
 def test_mid_is_exact_and_leg_prices_use_the_right_side() -> None:
-    snap = snapshot(quotes={"A": ("10.01", "10.02"), "B": (None, "5"), "C": ("4", "0"), "D": (None, None)})
+    snap = snapshot(
+        quotes={"A": ("10.01", "10.02"), "B": (None, "5"), "C": ("4", "0"), "D": (None, None)}
+    )
     assert snap.mid("A") == D("10.015")
     assert snap.mid("B") == D("5") and snap.mid("C") == D("4") and snap.mid("D") is None
     assert snap.leg_price("A", "sell") == D("10.01") and snap.leg_price("A", "buy") == D("10.02")
@@ -50,13 +52,27 @@ def test_sell_sized_at_bid_rounded_down_to_9_decimals() -> None:
 
 
 def test_sell_non_fractionable_rounds_to_whole_shares() -> None:
-    p = preview(item("A", "SELL", "-100"), positions={"A": "50"}, quotes={"A": ("3", "3.1")}, non_fractionable=("A",))
+    p = preview(
+        item("A", "SELL", "-100"),
+        positions={"A": "50"},
+        quotes={"A": ("3", "3.1")},
+        non_fractionable=("A",),
+    )
     assert p.sell[0].order == OrderSpec(qty=D("33")) and p.sell[0].est_notional == D("99.00")
 
 
 def test_sell_unknown_or_not_tradable_is_blocked_first() -> None:
-    p = preview(item("A", "SELL", "-10"), item("B", "SELL", "-10"), positions={"B": "1"}, quotes={"B": ("1", "1")}, not_tradable=("B",), unknown=("A",))
-    assert [(leg.status, leg.reason) for leg in p.sell] == [(LegStatus.BLOCKED, Reason.NOT_TRADABLE)] * 2
+    p = preview(
+        item("A", "SELL", "-10"),
+        item("B", "SELL", "-10"),
+        positions={"B": "1"},
+        quotes={"B": ("1", "1")},
+        not_tradable=("B",),
+        unknown=("A",),
+    )
+    assert [(leg.status, leg.reason) for leg in p.sell] == [
+        (LegStatus.BLOCKED, Reason.NOT_TRADABLE)
+    ] * 2
     assert p.sell[0].order is None and p.sell[0].est_qty is None and p.sell[0].est_notional is None
 
 
@@ -67,37 +83,69 @@ def test_sell_without_position_is_blocked() -> None:
 
 def test_liquidation_sells_the_exact_position_even_without_price() -> None:
     p = preview(
-        item("A", "SELL", "-1", target="0"), item("B", "SELL", "-99999999", target="0"),
-        positions={"A": "3.123456789123", "B": "1000000"}, quotes={"B": ("500", "501")},
+        item("A", "SELL", "-1", target="0"),
+        item("B", "SELL", "-99999999", target="0"),
+        positions={"A": "3.123456789123", "B": "1000000"},
+        quotes={"B": ("500", "501")},
     )
     a, b = p.sell
     assert a.status is LegStatus.READY and a.order == OrderSpec(qty=D("3.123456789123"))
     assert a.est_notional is None and a.notes == (Note.LIQUIDATION, Note.NO_PRICE)
     # never blocked by risk limits nor skipped for size
-    assert b.status is LegStatus.READY and b.est_notional == D("500000000.00") and b.notes == (Note.LIQUIDATION,)
+    assert (
+        b.status is LegStatus.READY
+        and b.est_notional == D("500000000.00")
+        and b.notes == (Note.LIQUIDATION,)
+    )
 
 
 def test_liquidation_of_tiny_position_is_not_skipped() -> None:
-    p = preview(item("A", "SELL", "-0.01", target="0"), positions={"A": "0.000000001"}, quotes={"A": ("5", "5")})
+    p = preview(
+        item("A", "SELL", "-0.01", target="0"),
+        positions={"A": "0.000000001"},
+        quotes={"A": ("5", "5")},
+    )
     assert p.sell[0].status is LegStatus.READY and p.sell[0].est_notional == D("0.00")
 
 
 def test_sell_without_price_is_blocked() -> None:
     p = preview(item("A", "SELL", "-10"), positions={"A": "1"}, quotes={"A": (None, "0")})
-    assert (p.sell[0].status, p.sell[0].reason, p.sell[0].order) == (LegStatus.BLOCKED, Reason.NO_PRICE, None)
+    assert (p.sell[0].status, p.sell[0].reason, p.sell[0].order) == (
+        LegStatus.BLOCKED,
+        Reason.NO_PRICE,
+        None,
+    )
 
 
 def test_sell_capped_at_position() -> None:
     p = preview(item("A", "SELL", "-1000"), positions={"A": "2.5"}, quotes={"A": ("100", "101")})
-    assert p.sell[0].order == OrderSpec(qty=D("2.5")) and p.sell[0].notes == (Note.CAPPED_AT_POSITION,)
-    p = preview(item("A", "SELL", "-1000"), positions={"A": "2.5"}, quotes={"A": ("100", "101")}, non_fractionable=("A",))
-    assert p.sell[0].order == OrderSpec(qty=D("2")) and p.sell[0].notes == (Note.CAPPED_AT_POSITION,)
+    assert p.sell[0].order == OrderSpec(qty=D("2.5")) and p.sell[0].notes == (
+        Note.CAPPED_AT_POSITION,
+    )
+    p = preview(
+        item("A", "SELL", "-1000"),
+        positions={"A": "2.5"},
+        quotes={"A": ("100", "101")},
+        non_fractionable=("A",),
+    )
+    assert p.sell[0].order == OrderSpec(qty=D("2")) and p.sell[0].notes == (
+        Note.CAPPED_AT_POSITION,
+    )
 
 
 def test_sell_rounding_to_zero_is_skipped_with_qty_zero() -> None:
-    p = preview(item("A", "SELL", "-50"), positions={"A": "5"}, quotes={"A": ("100", "100")}, non_fractionable=("A",))
+    p = preview(
+        item("A", "SELL", "-50"),
+        positions={"A": "5"},
+        quotes={"A": ("100", "100")},
+        non_fractionable=("A",),
+    )
     leg = p.sell[0]
-    assert (leg.status, leg.reason, leg.order) == (LegStatus.SKIPPED, Reason.ZERO_QTY, OrderSpec(qty=D("0")))
+    assert (leg.status, leg.reason, leg.order) == (
+        LegStatus.SKIPPED,
+        Reason.ZERO_QTY,
+        OrderSpec(qty=D("0")),
+    )
 
 
 def test_sell_below_min_notional_is_skipped() -> None:
@@ -108,20 +156,42 @@ def test_sell_below_min_notional_is_skipped() -> None:
 
 def test_sell_risk_limits_are_strictly_greater() -> None:
     settings = Settings(max_order_notional=D("1000"), max_order_pct_of_equity=D("1"))
-    at = preview(item("A", "SELL", "-1000"), positions={"A": "100"}, quotes={"A": ("10", "10")}, settings=settings, cash="0")
+    at = preview(
+        item("A", "SELL", "-1000"),
+        positions={"A": "100"},
+        quotes={"A": ("10", "10")},
+        settings=settings,
+        cash="0",
+    )
     assert at.sell[0].status is LegStatus.READY
-    over = preview(item("A", "SELL", "-1000.01"), positions={"A": "200"}, quotes={"A": ("10", "10")}, settings=settings, cash="0")
+    over = preview(
+        item("A", "SELL", "-1000.01"),
+        positions={"A": "200"},
+        quotes={"A": ("10", "10")},
+        settings=settings,
+        cash="0",
+    )
     assert (over.sell[0].status, over.sell[0].reason) == (LegStatus.BLOCKED, Reason.RISK_LIMIT)
     assert over.sell[0].order is not None  # sized, then blocked
 
 
 def test_risk_pct_uses_exact_equity() -> None:
     # equity = 0.01 + 4 x 1000 = 4000.01; 25% = 1000.0025 -> a 1000.00 order passes
-    p = preview(item("A", "SELL", "-1000"), positions={"A": "4"}, quotes={"A": ("1000", "1000")}, cash="0.01",
-                settings=Settings())
+    p = preview(
+        item("A", "SELL", "-1000"),
+        positions={"A": "4"},
+        quotes={"A": ("1000", "1000")},
+        cash="0.01",
+        settings=Settings(),
+    )
     assert p.sell[0].status is LegStatus.READY
-    p = preview(item("A", "SELL", "-1000"), positions={"A": "4"}, quotes={"A": ("1000", "1000")}, cash="0",
-                settings=Settings(max_order_pct_of_equity=D("0.2499")))
+    p = preview(
+        item("A", "SELL", "-1000"),
+        positions={"A": "4"},
+        quotes={"A": ("1000", "1000")},
+        cash="0",
+        settings=Settings(max_order_pct_of_equity=D("0.2499")),
+    )
     assert p.sell[0].reason is Reason.RISK_LIMIT
 
 
@@ -142,17 +212,36 @@ def test_non_fractionable_buy_whole_shares() -> None:
 
 
 def test_buy_blocked_not_tradable_then_no_price() -> None:
-    p = preview(item("A", "BUY", "10"), item("B", "BUY", "10"), item("C", "BUY", "10"),
-                quotes={"A": ("1", "1"), "B": (None, None), "C": ("1", "1")}, not_tradable=("A",), unknown=("C",))
-    assert [(leg.reason) for leg in p.buy] == [Reason.NOT_TRADABLE, Reason.NO_PRICE, Reason.NOT_TRADABLE]
+    p = preview(
+        item("A", "BUY", "10"),
+        item("B", "BUY", "10"),
+        item("C", "BUY", "10"),
+        quotes={"A": ("1", "1"), "B": (None, None), "C": ("1", "1")},
+        not_tradable=("A",),
+        unknown=("C",),
+    )
+    assert [(leg.reason) for leg in p.buy] == [
+        Reason.NOT_TRADABLE,
+        Reason.NO_PRICE,
+        Reason.NOT_TRADABLE,
+    ]
     assert p.funding.planned_buys == 0 and p.funding.scale == 1
 
 
 def test_buy_risk_limit_on_the_unscaled_amount() -> None:
     settings = Settings(max_order_notional=D("500"), max_order_pct_of_equity=D("1"))
-    p = preview(item("A", "BUY", "600"), item("B", "BUY", "400"), quotes={"A": ("1", "1"), "B": ("1", "1")},
-                cash="1000", settings=settings)
-    assert (p.buy[0].status, p.buy[0].reason, p.buy[0].order) == (LegStatus.BLOCKED, Reason.RISK_LIMIT, None)
+    p = preview(
+        item("A", "BUY", "600"),
+        item("B", "BUY", "400"),
+        quotes={"A": ("1", "1"), "B": ("1", "1")},
+        cash="1000",
+        settings=settings,
+    )
+    assert (p.buy[0].status, p.buy[0].reason, p.buy[0].order) == (
+        LegStatus.BLOCKED,
+        Reason.RISK_LIMIT,
+        None,
+    )
     # the blocked buy does not count in planned_buys
     assert p.funding.planned_buys == D("400")
 
@@ -160,7 +249,10 @@ def test_buy_risk_limit_on_the_unscaled_amount() -> None:
 def test_fractionable_buy_below_min_notional_shows_its_notional() -> None:
     p = preview(item("A", "BUY", "0.999"), quotes={"A": ("5", "5")})
     assert (p.buy[0].status, p.buy[0].reason, p.buy[0].order) == (
-        LegStatus.SKIPPED, Reason.BELOW_MIN_NOTIONAL, OrderSpec(notional=D("0.99")))
+        LegStatus.SKIPPED,
+        Reason.BELOW_MIN_NOTIONAL,
+        OrderSpec(notional=D("0.99")),
+    )
     p = preview(item("A", "BUY", "0.001"), quotes={"A": ("5", "5")})
     assert p.buy[0].order == OrderSpec(notional=D("0.00"))
     assert p.buy[0].order.to_json() == {"notional": "0.00"}
@@ -170,7 +262,12 @@ def test_non_fractionable_buy_zero_qty_and_below_min() -> None:
     p = preview(item("A", "BUY", "299"), quotes={"A": ("300", "300")}, non_fractionable=("A",))
     assert (p.buy[0].reason, p.buy[0].order) == (Reason.ZERO_QTY, OrderSpec(qty=D("0")))
     settings = Settings(min_notional=D("500"), max_order_pct_of_equity=D("1"))
-    p = preview(item("A", "BUY", "400"), quotes={"A": ("300", "300")}, non_fractionable=("A",), settings=settings)
+    p = preview(
+        item("A", "BUY", "400"),
+        quotes={"A": ("300", "300")},
+        non_fractionable=("A",),
+        settings=settings,
+    )
     assert (p.buy[0].status, p.buy[0].reason) == (LegStatus.SKIPPED, Reason.BELOW_MIN_NOTIONAL)
 
 
@@ -180,10 +277,15 @@ def test_non_fractionable_buy_zero_qty_and_below_min() -> None:
 def test_funding_waterfall_and_scale() -> None:
     settings = Settings(buy_reserve_pct=D("0.01"), max_order_pct_of_equity=D("1"))
     p = preview(
-        item("S", "SELL", "-500"), item("X", "SELL", "-1", target="0"),
-        item("A", "BUY", "1000"), item("B", "BUY", "1000"),
-        cash="300", buying_power="300", positions={"S": "100", "X": "1"},
-        quotes={"S": ("10", "10.1"), "A": ("1", "1"), "B": ("1", "1")}, settings=settings,
+        item("S", "SELL", "-500"),
+        item("X", "SELL", "-1", target="0"),
+        item("A", "BUY", "1000"),
+        item("B", "BUY", "1000"),
+        cash="300",
+        buying_power="300",
+        positions={"S": "100", "X": "1"},
+        quotes={"S": ("10", "10.1"), "A": ("1", "1"), "B": ("1", "1")},
+        settings=settings,
     )
     f = p.funding
     equity = D("300") + D("100") * D("10.05")
@@ -191,8 +293,12 @@ def test_funding_waterfall_and_scale() -> None:
     assert f.reserve == (equity * D("0.01")).quantize(D("0.01"))
     assert f.available_for_buys == D("300") + D("500.00") - f.reserve
     assert f.planned_buys == D("2000")
-    assert f.scale == (f.available_for_buys / D("2000")).quantize(D("0.000001"), rounding="ROUND_DOWN")
-    assert p.buy[0].order == OrderSpec(notional=(D("1000") * f.scale).quantize(D("0.01"), rounding="ROUND_DOWN"))
+    assert f.scale == (f.available_for_buys / D("2000")).quantize(
+        D("0.000001"), rounding="ROUND_DOWN"
+    )
+    assert p.buy[0].order == OrderSpec(
+        notional=(D("1000") * f.scale).quantize(D("0.01"), rounding="ROUND_DOWN")
+    )
     assert p.buy[0].scaled_amount == D("1000") * f.scale
     assert [pr.code for pr in p.problems if pr.symbol is None] == [Reason.BUYS_SCALED]
 
@@ -206,23 +312,42 @@ def test_scale_rules() -> None:
 
 
 def test_zero_available_skips_every_buy() -> None:
-    p = preview(item("A", "BUY", "100"), item("B", "BUY", "100"), cash="0", positions={"P": "100"},
-                quotes={"A": ("1", "1"), "B": ("50", "50"), "P": ("10", "10")}, non_fractionable=("B",))
+    p = preview(
+        item("A", "BUY", "100"),
+        item("B", "BUY", "100"),
+        cash="0",
+        positions={"P": "100"},
+        quotes={"A": ("1", "1"), "B": ("50", "50"), "P": ("10", "10")},
+        non_fractionable=("B",),
+    )
     assert p.funding.scale == 0
     assert [leg.reason for leg in p.buy] == [Reason.BELOW_MIN_NOTIONAL, Reason.ZERO_QTY]
 
 
 def test_market_closed_warning_and_problem_per_leg() -> None:
-    p = preview(item("A", "BUY", "0.5"), item("H", "HOLD", "0"), quotes={"A": ("1", "1")}, market_open=False)
+    p = preview(
+        item("A", "BUY", "0.5"), item("H", "HOLD", "0"), quotes={"A": ("1", "1")}, market_open=False
+    )
     assert [(pr.code, pr.symbol) for pr in p.problems] == [
-        (Reason.MARKET_CLOSED, None), (Reason.BELOW_MIN_NOTIONAL, "A")]
+        (Reason.MARKET_CLOSED, None),
+        (Reason.BELOW_MIN_NOTIONAL, "A"),
+    ]
     assert p.holds == ("H",)
 
 
 def test_legs_keep_plan_order_within_each_phase() -> None:
-    p = preview(item("Z", "BUY", "5"), item("B", "SELL", "-5"), item("A", "BUY", "5"), item("Y", "SELL", "-5"),
-                positions={"B": "10", "Y": "10"}, quotes={s: ("1", "1") for s in "ZBAY"})
-    assert [leg.symbol for leg in p.sell] == ["B", "Y"] and [leg.symbol for leg in p.buy] == ["Z", "A"]
+    p = preview(
+        item("Z", "BUY", "5"),
+        item("B", "SELL", "-5"),
+        item("A", "BUY", "5"),
+        item("Y", "SELL", "-5"),
+        positions={"B": "10", "Y": "10"},
+        quotes={s: ("1", "1") for s in "ZBAY"},
+    )
+    assert [leg.symbol for leg in p.sell] == ["B", "Y"] and [leg.symbol for leg in p.buy] == [
+        "Z",
+        "A",
+    ]
 
 
 def test_preview_digest_binds_prices_and_account() -> None:

@@ -19,7 +19,10 @@ prices = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000"), place
 amounts = st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("50000"), places=6)
 quantities = st.decimals(min_value=Decimal("0"), max_value=Decimal("1000"), places=9)
 symbols = st.lists(
-    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=5), min_size=1, max_size=6, unique=True
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=5),
+    min_size=1,
+    max_size=6,
+    unique=True,
 )
 
 
@@ -31,7 +34,14 @@ def scenarios(draw: st.DrawFn) -> Preview:
         side = draw(st.sampled_from(["BUY", "SELL"]))
         amount = draw(amounts)
         liquidate = side == "SELL" and draw(st.booleans())
-        items.append(item(name, side, str(amount if side == "BUY" else -amount), target="0" if liquidate else "0.1"))
+        items.append(
+            item(
+                name,
+                side,
+                str(amount if side == "BUY" else -amount),
+                target="0" if liquidate else "0.1",
+            )
+        )
         held = draw(quantities)
         if held > 0:
             positions[name] = str(held)
@@ -41,7 +51,9 @@ def scenarios(draw: st.DrawFn) -> Preview:
             non_frac.append(name)
     cash = draw(st.decimals(min_value=Decimal(0), max_value=Decimal("100000"), places=2))
     loaded = load(plan_doc(*items))
-    snap = snapshot(cash=str(cash), positions=positions, quotes=quotes, non_fractionable=tuple(non_frac))
+    snap = snapshot(
+        cash=str(cash), positions=positions, quotes=quotes, non_fractionable=tuple(non_frac)
+    )
     config = Settings(
         max_order_pct_of_equity=Decimal("1"),
         buy_reserve_pct=draw(st.sampled_from([Decimal(0), Decimal("0.01")])),
@@ -95,11 +107,20 @@ def test_client_order_ids_are_unique_per_leg_and_deterministic(preview: Preview)
     for leg in preview.legs:
         assert len(leg.client_order_id) <= 48
         assert leg.client_order_id == client_order_id(preview.plan_digest, 1, leg.side, leg.symbol)
-        assert parse_client_order_id(leg.client_order_id) == (preview.plan_digest[:12], 1, leg.side, leg.symbol)
+        assert parse_client_order_id(leg.client_order_id) == (
+            preview.plan_digest[:12],
+            1,
+            leg.side,
+            leg.symbol,
+        )
 
 
-@given(st.text(alphabet="0123456789abcdef", min_size=64, max_size=64), st.integers(1, 999), st.sampled_from(list(Side)),
-       st.from_regex(r"[A-Z0-9.\-]{1,10}", fullmatch=True))
+@given(
+    st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
+    st.integers(1, 999),
+    st.sampled_from(list(Side)),
+    st.from_regex(r"[A-Z0-9.\-]{1,10}", fullmatch=True),
+)
 def test_client_order_id_shape(digest: str, attempt: int, side: Side, symbol: str) -> None:
     coid = client_order_id(digest, attempt, side, symbol)
     assert coid == f"pc-{digest[:12]}-{attempt}-{side.letter}-{symbol}" and len(coid) <= 48

@@ -22,7 +22,12 @@ def _snap() -> object:
     return snapshot(
         cash="1000",
         positions={"AAA": "10", "BBB": "5", "OLD": "1"},
-        quotes={"AAA": ("99", "101"), "BBB": ("199", "201"), "OLD": ("50", "50"), "NEW": ("10", "10.2")},
+        quotes={
+            "AAA": ("99", "101"),
+            "BBB": ("199", "201"),
+            "OLD": ("50", "50"),
+            "NEW": ("10", "10.2"),
+        },
     )
 
 
@@ -55,7 +60,14 @@ def test_listed_zero_weight_is_a_liquidation_even_when_tiny() -> None:
 def test_priority_tiers() -> None:
     from console.domain.targets import _priority
 
-    assert [_priority(D(v)) for v in ("10000", "9999.99", "1000", "100", "50", "49.99")] == [1, 2, 2, 3, 4, 5]
+    assert [_priority(D(v)) for v in ("10000", "9999.99", "1000", "100", "50", "49.99")] == [
+        1,
+        2,
+        2,
+        3,
+        4,
+        5,
+    ]
 
 
 def test_digest_is_per_account_and_utc_day() -> None:

@@ -21,7 +21,9 @@ from console.engine.session import fetch_snapshot, preview_plan
 from console.journal.store import SqliteJournal
 from tests.domain.factories import item, load, plan_doc
 
-FAST = ExecutorTuning(concurrency=4, cancel_grace=2.0, quiet_poll=0.5, lookup_attempts=3, lookup_backoff=0.01)
+FAST = ExecutorTuning(
+    concurrency=4, cancel_grace=2.0, quiet_poll=0.5, lookup_attempts=3, lookup_backoff=0.01
+)
 
 BASE_SCENARIO: dict[str, Any] = {
     "cash": "1000.00",
@@ -86,12 +88,16 @@ class Harness:
     tmp: Path
     scenario_doc: dict[str, Any] = field(default_factory=scenario)
     items: tuple[dict[str, Any], ...] = BASE_ITEMS
-    settings: Settings = field(default_factory=lambda: Settings(max_order_pct_of_equity=Decimal("1")))
+    settings: Settings = field(
+        default_factory=lambda: Settings(max_order_pct_of_equity=Decimal("1"))
+    )
     timeout: float = 2.0
 
     def __post_init__(self) -> None:
         self.journal = SqliteJournal(str(self.tmp / "journal.sqlite"))
-        self.broker = SimBroker(parse_scenario("scenario.json", json.dumps(self.scenario_doc).encode()))
+        self.broker = SimBroker(
+            parse_scenario("scenario.json", json.dumps(self.scenario_doc).encode())
+        )
         self.gateway = BrokerGateway(self.broker, timeout=self.timeout)
         self.loaded = load(plan_doc(*self.items))
 

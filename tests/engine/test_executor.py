@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -51,8 +52,12 @@ def test_intent_is_journaled_before_the_submit_is_acknowledged(tmp_path: Path) -
     async def go() -> None:
         state = await h.run()
         events = h.journal.events(state.run_id)
-        intents = {r.event.client_order_id: r.seq for r in events if isinstance(r.event, OrderIntent)}
-        submitted = {r.event.client_order_id: r.seq for r in events if isinstance(r.event, OrderSubmitted)}
+        intents = {
+            r.event.client_order_id: r.seq for r in events if isinstance(r.event, OrderIntent)
+        }
+        submitted = {
+            r.event.client_order_id: r.seq for r in events if isinstance(r.event, OrderSubmitted)
+        }
         assert intents.keys() == submitted.keys() and len(intents) == 4
         assert all(intents[c] < submitted[c] for c in intents)
         kinds = h.kinds(state.run_id)
@@ -60,7 +65,11 @@ def test_intent_is_journaled_before_the_submit_is_acknowledged(tmp_path: Path) -
         # sells complete before funding is recomputed and before any buy intent
         sell_done = kinds.index("phase_completed")
         assert kinds.index("funding_recomputed") > sell_done
-        first_buy = next(r.seq for r in events if isinstance(r.event, OrderIntent) and r.event.side.value == "buy")
+        first_buy = next(
+            r.seq
+            for r in events
+            if isinstance(r.event, OrderIntent) and r.event.side.value == "buy"
+        )
         assert first_buy > events[sell_done].seq
         assert kinds[-1] == "run_completed"
 
@@ -115,7 +124,9 @@ def test_never_fill_is_canceled_at_the_phase_timeout(tmp_path: Path) -> None:
         state = await h.run()
         old = state.legs[1]
         assert old.symbol == "OLD" and old.status == "canceled" and old.filled_qty == 0
-        completed = [r.event for r in h.journal.events(state.run_id) if isinstance(r.event, PhaseCompleted)]
+        completed = [
+            r.event for r in h.journal.events(state.run_id) if isinstance(r.event, PhaseCompleted)
+        ]
         assert completed[0].timed_out == (old.client_order_id,)
         assert state.status == "partial"
 
@@ -123,7 +134,9 @@ def test_never_fill_is_canceled_at_the_phase_timeout(tmp_path: Path) -> None:
 
 
 def test_rate_limit_answers_are_retried_without_duplicates(tmp_path: Path) -> None:
-    h = Harness(tmp_path, scenario_doc=scenario(faults={"rate_limit_burst": 3, "burst_retry_after_ms": 20}))
+    h = Harness(
+        tmp_path, scenario_doc=scenario(faults={"rate_limit_burst": 3, "burst_retry_after_ms": 20})
+    )
 
     async def go() -> None:
         state = await h.run()
@@ -142,7 +155,9 @@ def test_submit_that_times_out_after_reaching_the_broker_is_looked_up(tmp_path: 
         vti = state.legs[2]
         assert vti.status == "filled" and h.orders_for(vti.client_order_id) == 1
         events = [r.event for r in h.journal.events(state.run_id)]
-        assert any(isinstance(e, OrderUnknown) and e.client_order_id == vti.client_order_id for e in events)
+        assert any(
+            isinstance(e, OrderUnknown) and e.client_order_id == vti.client_order_id for e in events
+        )
         assert any(isinstance(e, OrderSubmitted) and e.via == "lookup" for e in events)
         assert h.gateway.by_kind["submit"] == 4  # no second submit
         assert state.status == "succeeded"
@@ -163,7 +178,11 @@ def test_submit_error_that_never_landed_is_confirmed_absent_then_sent_once(tmp_p
 
 
 def test_hung_submit_times_out_and_is_resolved_without_a_second_order(tmp_path: Path) -> None:
-    h = Harness(tmp_path, scenario_doc=scenario(faults={"submit_hang": ["AAPL"], "hang_seconds": 30}), timeout=0.3)
+    h = Harness(
+        tmp_path,
+        scenario_doc=scenario(faults={"submit_hang": ["AAPL"], "hang_seconds": 30}),
+        timeout=0.3,
+    )
 
     async def go() -> None:
         state = await h.run()
@@ -180,8 +199,10 @@ def test_halt_cancels_open_orders_and_stops_submitting(tmp_path: Path) -> None:
         executor = h.executor()
         preview = await h.preview()
         task = asyncio.create_task(executor.start(preview))
-        while executor.run_id is None or not executor._folder.started or not any(
-            leg.submitted for leg in executor.state().legs
+        while (
+            executor.run_id is None
+            or not executor._folder.started
+            or not any(leg.submitted for leg in executor.state().legs)
         ):
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.05)
@@ -270,10 +291,8 @@ def test_resume_reconciles_and_never_submits_twice(tmp_path: Path) -> None:
         while not ((leg := executor.state().leg(vti)) and leg.submitted):
             await asyncio.sleep(0.01)
         task.cancel()  # the process "dies" between submit and fill
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await task
-        except asyncio.CancelledError:
-            pass
         run_id = executor.run_id
         assert run_id is not None and not fold(h.journal.events(run_id)).finished
         state = await h.executor().resume(run_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -45,8 +45,9 @@ class RecordTable(QWidget):
         self.view = view if view is not None else QTableView(self)
         self.view.setObjectName(f"{name}View")
         self.view.setModel(self.proxy)
+        self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.view.setSortingEnabled(True)
-        self.view.sortByColumn(-1, self.view.horizontalHeader().sortIndicatorOrder())
+        self.proxy.sort(-1, Qt.SortOrder.AscendingOrder)  # model order until a header is clicked
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setAlternatingRowColors(True)
         self.view.setWordWrap(False)
@@ -97,7 +98,8 @@ class RecordTable(QWidget):
         if isinstance(value, QByteArray | bytes) and value:
             header = self.view.horizontalHeader()
             header.restoreState(QByteArray(value))
-            header.setSortIndicator(-1, header.sortIndicatorOrder())
+            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+            self.proxy.sort(-1, Qt.SortOrder.AscendingOrder)
 
     def save_state(self) -> None:
         """Remember the column widths and order."""
