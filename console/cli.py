@@ -21,7 +21,7 @@ from console.domain.schema import plan_json_schema
 from console.engine.configfile import load_settings
 from console.engine.executor import PhaseExecutor
 from console.engine.gateway import BrokerGateway
-from console.engine.ports import Broker, BrokerError, Journal
+from console.engine.ports import AuthenticationError, Broker, BrokerError, Journal
 from console.engine.session import load_plan_file, load_plan_source, next_attempt, preview_plan
 from console.logsetup import configure_logging
 
@@ -43,6 +43,16 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         raise UsageError(f"{self.prog}: {message}")
+
+
+def make_gateway(args: argparse.Namespace) -> BrokerGateway:
+    """The selected broker behind the engine's gateway.
+
+    alpaca-py calls carry their own per-request timeout and the adapter retries 429s itself, so
+    the gateway's outer timeout leaves room for those retries.
+    """
+    outer = args.broker_timeout * (6 if args.broker == "alpaca" else 1)
+    return BrokerGateway(make_broker(args), timeout=outer)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -138,9 +148,11 @@ def _emit(data: Any) -> None:
 def make_broker(args: argparse.Namespace) -> Broker:
     """The broker adapter the arguments select (alpaca imported only when chosen)."""
     if args.broker == "alpaca":
-        from console.brokers.alpaca import create_alpaca_broker
+        from console.brokers.alpaca import AlpacaOptions, create_alpaca_broker
 
-        return create_alpaca_broker(live=args.live)
+        return create_alpaca_broker(
+            live=args.live, options=AlpacaOptions(request_timeout_s=args.broker_timeout)
+        )
     from console.brokers.sim import create_sim_broker
 
     return create_sim_broker(args.scenario, state_path=args.sim_state)
@@ -163,7 +175,7 @@ def existing_journal(path: str | None) -> Journal | None:
 
 async def _preview(args: argparse.Namespace, settings: Settings) -> int:
     load_plan_file(args.plan)  # bad files fail before any broker or journal is touched
-    gateway = BrokerGateway(make_broker(args), timeout=args.broker_timeout)
+    gateway = make_gateway(args)
     journal = existing_journal(args.journal)
     try:
         loaded, snapshot = await load_plan_source(args.plan, gateway, settings)
@@ -187,7 +199,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             update={"phase_timeout_seconds": _seconds(args.phase_timeout)}
         )
     load_plan_file(args.plan)
-    gateway = BrokerGateway(make_broker(args), timeout=args.broker_timeout)
+    gateway = make_gateway(args)
     journal: Journal | None = None
     try:
         loaded, snapshot = await load_plan_source(args.plan, gateway, settings)
@@ -230,7 +242,7 @@ def _seconds(value: float) -> Any:
 
 
 def _print_run(fmt: str, state: RunState, gateway: BrokerGateway) -> None:
-    requests = {"submit": gateway.by_kind.get("submit", 0), "total": gateway.requests}
+    requests = gateway.request_figures()
     if fmt == "json":
         _emit({**run_state_json(state), "broker_requests": requests})
     else:
@@ -389,6 +401,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     except UsageError as exc:
         sys.stderr.write(f"error: {exc}\n")
+        return EXIT_INPUT
+    except AuthenticationError as exc:
+        sys.stderr.write(f"error: broker credentials: {exc}\n")
         return EXIT_INPUT
     except RefusedError as exc:
         sys.stderr.write(f"refused: {exc}\n")

@@ -54,6 +54,17 @@ class BrokerGateway:
         """SIM, PAPER or LIVE."""
         return self.broker.mode
 
+    def request_figures(self) -> dict[str, int]:
+        """{"submit": N, "total": N}: the broker's own wire counts when it keeps them.
+
+        An adapter that retries inside itself (alpaca-py's 429 handling) knows more requests
+        than pass through this gateway; those are the honest figures.
+        """
+        counts = getattr(self.broker, "request_counts", None)
+        if isinstance(counts, dict) and "total" in counts:
+            return {"submit": int(counts.get("submit", 0)), "total": int(counts["total"])}
+        return {"submit": self.by_kind.get("submit", 0), "total": self.requests}
+
     def reset_counters(self) -> None:
         """Start counting requests from zero (e.g. at the start of a run)."""
         self.requests = 0

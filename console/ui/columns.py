@@ -60,7 +60,7 @@ def _status_column(
         foreground=_status_fg(status),
         background=_status_bg(status),
         tooltip=tip,
-        width=160,
+        width=190,
         status=True,
         display=lambda row: fmt.status_text(status(row), reason(row)),
     )
@@ -74,7 +74,7 @@ def leg_columns() -> list[Column[Leg]]:
     """Columns of the Sell phase and Buy phase tables (the preview)."""
     return [
         Column("symbol", "Symbol", value=lambda leg: leg.symbol, width=64),
-        Column("side", "Side", value=lambda leg: leg.side.value, width=44, align=CENTER),
+        Column("side", "Side", value=lambda leg: leg.side.value, width=40, align=CENTER),
         Column(
             "weights",
             "Weight now → target",
@@ -82,7 +82,7 @@ def leg_columns() -> list[Column[Leg]]:
             fmt=lambda pair: _weights(*pair),
             sort_key=lambda leg: leg.target_weight - leg.current_weight,
             align=RIGHT,
-            width=148,
+            width=136,
         ),
         Column(
             "planned",
@@ -105,15 +105,18 @@ def leg_columns() -> list[Column[Leg]]:
             fmt=fmt.order,
             sort_key=lambda leg: leg.est_notional,
             align=RIGHT,
-            width=150,
+            width=140,
         ),
-        Column("est_qty", "Est qty", value=lambda leg: leg.est_qty, fmt=fmt.qty, align=RIGHT),
+        Column(
+            "est_qty", "Est qty", value=lambda leg: leg.est_qty, fmt=fmt.qty, align=RIGHT, width=100
+        ),
         Column(
             "est_notional",
             "Est notional",
             value=lambda leg: leg.est_notional,
             fmt=fmt.money,
             align=RIGHT,
+            width=100,
         ),
         _status_column(
             lambda leg: leg.status.value,
@@ -125,9 +128,9 @@ def leg_columns() -> list[Column[Leg]]:
             "Notes",
             value=lambda leg: ", ".join(note.value for note in leg.notes),
             fmt=lambda text: text or "",
-            width=120,
+            width=80,
         ),
-        Column("coid", "Client order id", value=lambda leg: leg.client_order_id, width=200),
+        Column("coid", "Client order id", value=lambda leg: leg.client_order_id, width=195),
     ]
 
 

@@ -46,6 +46,12 @@ class ApprovalDialog(QDialog):
         self.setModal(False)
         self.facts = facts
         self._time_left = time_left
+        heading = QLabel(
+            "Approve exactly this run. Nothing is sent before you approve; the approval is void "
+            "if the plan is reloaded, when it expires, or if a refresh moves a price beyond the "
+            "drift band."
+        )
+        heading.setWordWrap(True)
         form = QFormLayout()
         form.addRow("Plan:", _bold(facts.plan_id))
         form.addRow("Preview digest:", _bold(facts.short_digest))
@@ -91,6 +97,7 @@ class ApprovalDialog(QDialog):
         self.buttons.accepted.connect(self._approve)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(heading)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
         self._timer = QTimer(self)

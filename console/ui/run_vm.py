@@ -134,6 +134,7 @@ class RunViewModel(QObject):
         self._gate: asyncio.Future[bool] | None = None
         self.pending_reapproval: FundingRecomputed | None = None
         self._started_at = 0.0
+        self._active = False
         self.last_update_at: float | None = None
         self._last_flush = 0.0
         self._timer = QTimer(self)
@@ -144,7 +145,7 @@ class RunViewModel(QObject):
     @property
     def running(self) -> bool:
         """True while a run task is executing."""
-        return self.task is not None and not self.task.done()
+        return self._active and self.task is not None and not self.task.done()
 
     @property
     def paused(self) -> bool:
@@ -271,19 +272,23 @@ class RunViewModel(QObject):
         self.executor = executor
         self._started_at = self._clock()
         self.last_update_at = None
+        self._active = True
         self.task = self._tasks.spawn(self._drive(work), name=name)
 
     async def _drive(self, work: Coroutine[Any, Any, RunState]) -> RunState | None:
         try:
             final = await work
         except asyncio.CancelledError:
+            self._active = False
             log.warning("run_interrupted", run_id=self.executor.run_id if self.executor else None)
             raise
         except Exception as exc:
+            self._active = False
             log.exception("run_failed", error=str(exc))
             self.flush()
             self.run_failed.emit(f"{type(exc).__name__}: {exc}")
             return None
+        self._active = False
         self.flush()
         self.state = final
         self.run_finished.emit(final)

@@ -37,7 +37,7 @@ class FundingPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.funding: Funding | None = None
-        self.setMinimumSize(420, 240)
+        self.setMinimumSize(420, 170)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Funding waterfall")
 
@@ -85,7 +85,7 @@ class FundingPanel(QWidget):
         steps.append(("Planned buys", ZERO, f.planned_buys, PLANNED))
         values = [f.buying_power, running, f.available_for_buys, f.planned_buys]
         top = max([v for v in values if v > 0] or [Decimal(1)])
-        margin_l, margin_r, margin_t, margin_b = 16, 16, 44, 52
+        margin_l, margin_r, margin_t, margin_b = 16, 16, 40, 40
         width = self.width() - margin_l - margin_r
         height = self.height() - margin_t - margin_b
         title = QFont(self.font())
