@@ -308,7 +308,7 @@ def _journal(args: argparse.Namespace) -> int:
                     f"verification failed: {result.detail}\n"
                 )
                 return EXIT_INPUT
-            sys.stdout.write(f"ok: {result.event_count} events, hash chain intact\n")
+            sys.stdout.write(f"{result.event_count} events: hash chain intact\n")
             return EXIT_OK
         runs = journal.runs()
     if args.format == "json":
@@ -373,6 +373,7 @@ def dispatch(argv: Sequence[str]) -> int:
         args = build_gui_parser().parse_args(argv)
         args.command = "gui"
     configure_logging(args.verbose)
+    settings = load_settings(args.config)  # every command validates its config (exit 2)
     if args.command == "schema":
         _emit(plan_json_schema())
         return EXIT_OK
@@ -382,7 +383,6 @@ def dispatch(argv: Sequence[str]) -> int:
         return _journal(args)
     if args.command == "emulator":
         return _emulator(args)
-    settings = load_settings(args.config)
     if args.command == "preview":
         return asyncio.run(_preview(args, settings))
     if args.command == "run":

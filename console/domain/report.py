@@ -201,6 +201,12 @@ def run_table(state: RunState, *, header: str = "") -> str:
         "",
         f"Sell proceeds {money(state.sell_proceeds)}   Buy spent {money(state.buy_spent)}",
     ]
+    recomputed = state.recomputed
+    if recomputed is not None and recomputed.scale != recomputed.approved_scale:
+        out.append(
+            f"Buys re-scaled from actual proceeds: scale {plain_str(recomputed.approved_scale)} -> "
+            f"{plain_str(recomputed.scale)} (available {money(recomputed.available_for_buys)})"
+        )
     if state.halted_reason:
         out.append(f"Halted: {state.halted_reason}")
     return "\n".join(out)

@@ -155,3 +155,24 @@ class Journal(Protocol):
     def verify(self) -> VerifyResult: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class CredentialStore(Protocol):
+    """Where broker credentials live (the OS keyring); values never reach a log or the journal.
+
+    | method            | returns      | contract                                          |
+    |-------------------|--------------|---------------------------------------------------|
+    | available()       | str | None   | None when usable, else why not (no backend)       |
+    | has(name)         | bool         | a value is stored (the value itself is not read)  |
+    | store(name, v)    | None         | raises BrokerError with a safe message on failure |
+    | delete(name)      | None         | deleting a missing value is not an error          |
+    """
+
+    def available(self) -> str | None: ...
+
+    def has(self, name: str) -> bool: ...
+
+    def store(self, name: str, value: str) -> None: ...
+
+    def delete(self, name: str) -> None: ...
