@@ -28,9 +28,7 @@ def run_columns() -> list[Column[RunSummary]]:
         Column("started", "Started (UTC)", value=lambda r: r.started_at[:19], width=150),
         Column("plan", "Plan", value=lambda r: r.plan_id, width=170),
         Column("attempt", "Att", value=lambda r: r.attempt, align=RIGHT, width=40),
-        Column(
-            "broker", "Broker / mode", value=lambda r: f"{r.broker} / {r.mode}", width=100
-        ),
+        Column("broker", "Broker / mode", value=lambda r: f"{r.broker} / {r.mode}", width=100),
         Column(
             "status",
             "Status",
@@ -82,7 +80,9 @@ def event_details(recorded: RecordedEvent) -> str:
     if isinstance(e, OrderSubmitted):
         return f"{e.status.value} as {e.broker_order_id} (via {e.via})"
     if isinstance(e, OrderUpdate):
-        text = f"{e.status.value} · filled {fmt.qty(e.filled_qty)} @ {fmt.price(e.filled_avg_price)}"
+        text = (
+            f"{e.status.value} · filled {fmt.qty(e.filled_qty)} @ {fmt.price(e.filled_avg_price)}"
+        )
         return text + (f" · {e.reason}" if e.reason else "")
     if isinstance(e, OrderUnknown):
         return f"outcome unknown: {e.reason}"
@@ -101,9 +101,7 @@ def event_details(recorded: RecordedEvent) -> str:
     if isinstance(e, StreamStatus):
         return f"stream {e.state}" + (f": {e.detail}" if e.detail else "")
     if isinstance(e, RunCompleted):
-        return (
-            f"{e.status} · sold {fmt.money(e.sell_proceeds)} · bought {fmt.money(e.buy_spent)}"
-        )
+        return f"{e.status} · sold {fmt.money(e.sell_proceeds)} · bought {fmt.money(e.buy_spent)}"
     return ""
 
 

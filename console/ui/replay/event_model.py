@@ -74,7 +74,10 @@ class EventLogModel(QAbstractTableModel):
     def data(self, index: AnyIndex, role: int = DISPLAY) -> Any:
         """Text, alignment, problem colours and the seq of one cell."""
         row, col = index.row(), index.column()
-        if not (0 <= row < self._visible and 0 <= col < len(self.columns)) or index.parent().isValid():
+        if (
+            not (0 <= row < self._visible and 0 <= col < len(self.columns))
+            or index.parent().isValid()
+        ):
             return None
         recorded = self._events[row]
         if role == DISPLAY:
@@ -95,9 +98,7 @@ class EventLogModel(QAbstractTableModel):
         return None
 
     @override
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = DISPLAY
-    ) -> Any:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
         """Column headers."""
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
             if role == DISPLAY:

@@ -1,4 +1,4 @@
-"""One run in replay: the live console's leg, monitor, progress and summary widgets at the cursor."""
+"""One run in replay: the live leg, monitor, progress and summary widgets at the cursor."""
 
 from __future__ import annotations
 
@@ -19,12 +19,12 @@ from console.domain.orders import Side
 from console.domain.replay import ReplayIndex
 from console.domain.runstate import RunState
 from console.ui import fmt
+from console.ui.columns import monitor_columns
 from console.ui.replay.player import SPEEDS, ReplayPlayer
 from console.ui.replay.timeline import Timeline
 from console.ui.run_vm import MonitorRow
 from console.ui.summary import compute_summary, phase_progress
 from console.ui.table_model import RecordTableModel
-from console.ui.columns import monitor_columns
 from console.ui.views import MonitorPage, ReviewPages, SummaryPage
 from console.ui.widgets.panels import PhaseProgress
 
@@ -239,7 +239,9 @@ class ReplayRunView(QWidget):
         model = self.monitor_model
         current = model.rows()
         if [r.key for r in current] == [r.key for r in rows]:
-            changed = [new for old, new in zip(current, rows, strict=True) if old.leg is not new.leg]
+            changed = [
+                new for old, new in zip(current, rows, strict=True) if old.leg is not new.leg
+            ]
             model.upsert_rows(changed)
             model.flush()
         else:
