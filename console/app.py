@@ -9,6 +9,7 @@ import importlib
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,12 +22,13 @@ from console.domain.config import Settings
 from console.domain.market import Asset, Quote
 from console.domain.orders import OrderRequest, OrderSnapshot
 from console.engine.gateway import BrokerGateway
-from console.engine.ports import AccountInfo, Broker, BrokerUnavailableError
+from console.engine.ports import AccountInfo, Broker, BrokerUnavailableError, CredentialStore
 from console.engine.tasks import TaskGroup
 from console.journal.store import SqliteJournal, default_journal_path
 from console.ui.logbridge import LogBridge
 from console.ui.main_window import MainWindow, WindowContext
-from console.ui.prefs import APPLICATION, ORGANIZATION, open_settings
+from console.ui.prefs import APPLICATION, ORGANIZATION, live_trading, open_settings
+from console.ui.replay.hook import ReplayLauncher
 from console.ui.run_vm import executor_factory
 
 log = structlog.get_logger(__name__)
@@ -112,6 +114,45 @@ async def _create_alpaca(deferred: DeferredBroker, live: bool) -> None:
         deferred.resolve(None, exc)
 
 
+class LazyCredentialStore:
+    """The OS-keyring credential store, imported on first use (start-up does not pay for it)."""
+
+    def __init__(self) -> None:
+        self._store: CredentialStore | None = None
+
+    def _real(self) -> CredentialStore:
+        if self._store is None:
+            from console.brokers.alpaca.credentials import KeyringCredentialStore
+
+            self._store = KeyringCredentialStore()
+        return self._store
+
+    def available(self) -> str | None:
+        """None when the keyring is usable, else why not."""
+        return self._real().available()
+
+    def has(self, name: str) -> bool:
+        """A value is stored under `name`."""
+        return self._real().has(name)
+
+    def store(self, name: str, value: str) -> None:
+        """Store a value (never logged)."""
+        self._real().store(name, value)
+
+    def delete(self, name: str) -> None:
+        """Delete a value."""
+        self._real().delete(name)
+
+
+async def check_alpaca_connection(key_id: str, secret: str, *, live: bool) -> str:
+    """The Settings dialog's connection test; alpaca-py is imported off the GUI thread."""
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, importlib.import_module, "console.brokers.alpaca.sdk")
+    from console.brokers.alpaca.credentials import check_connection
+
+    return await check_connection(key_id, secret, live=live)
+
+
 def sim_state_path(journal_path: Path, scenario: str | None) -> str:
     """Where the GUI's simulated account persists (per scenario, beside the journal)."""
     key = str(Path(scenario).resolve()) if scenario else "demo"
@@ -136,6 +177,77 @@ def _operator() -> str:
         return "gui"
 
 
+@dataclass
+class Console:
+    """What the composition root built: the main window and everything it is wired to."""
+
+    window: MainWindow
+    gateway: BrokerGateway
+    journal: SqliteJournal
+    tasks: TaskGroup
+    deferred: DeferredBroker | None = None
+    live: bool = False
+
+    def after_shown(self, plan: str | None) -> None:
+        """Once the window is shown: create a deferred broker (Alpaca), then load the plan."""
+        if self.deferred is not None:
+            self.tasks.spawn(_create_alpaca(self.deferred, self.live), name="create-alpaca")
+        QTimer.singleShot(0, lambda: self.window.start(plan))
+
+    async def close(self) -> None:
+        """Cancel the console's tasks, close the broker and the journal."""
+        await self.tasks.cancel_all()
+        await self.gateway.close()
+        self.journal.close()
+
+
+def compose(
+    *,
+    bridge: LogBridge,
+    broker: str = "sim",
+    scenario: str | None = None,
+    journal: str | None = None,
+    settings: Settings | None = None,
+    live: bool = False,
+    state_path: str | None = None,
+    qsettings_path: str | None = None,
+) -> Console:
+    """Build the broker, journal and main window (not shown; Alpaca is not imported yet)."""
+    journal_path = Path(journal) if journal else default_journal_path()
+    journal_path.parent.mkdir(parents=True, exist_ok=True)
+    store = SqliteJournal(journal_path)
+    qsettings = open_settings(qsettings_path)
+    deferred: DeferredBroker | None = None
+    real: Broker
+    if broker == "alpaca":
+        live = live or live_trading(qsettings)
+        deferred = DeferredBroker("alpaca", "LIVE" if live else "PAPER")
+        real = deferred
+    else:
+        from console.brokers.sim import create_sim_broker
+
+        real = create_sim_broker(scenario, state_path or sim_state_path(journal_path, scenario))
+    rules = settings or Settings()
+    gateway = BrokerGateway(real)
+    tasks = TaskGroup()
+    ctx = WindowContext(
+        gateway=gateway,
+        journal=store,
+        settings=rules,
+        qsettings=qsettings,
+        executor_factory=executor_factory(gateway, store, rules),
+        log_bridge=bridge,
+        tasks=tasks,
+        operator=_operator(),
+        credentials=LazyCredentialStore(),
+        check_connection=check_alpaca_connection,
+    )
+    window = MainWindow(ctx)
+    # File > Open journal… (issue 5): replay windows read any journal read-only.
+    ReplayLauncher(window, lambda p: SqliteJournal(p, read_only=True), journal_path, qsettings)
+    return Console(window, gateway, store, tasks, deferred, live)
+
+
 def run_gui(
     plan: str | None,
     *,
@@ -158,46 +270,27 @@ def run_gui(
     asyncio.set_event_loop(loop)
     bridge = LogBridge()
     _attach_log_bridge(bridge)
-    journal_path = Path(journal) if journal else default_journal_path()
-    journal_path.parent.mkdir(parents=True, exist_ok=True)
-    store = SqliteJournal(journal_path)
-    deferred: DeferredBroker | None = None
-    real: Broker
-    if broker == "alpaca":
-        deferred = DeferredBroker("alpaca", "LIVE" if live else "PAPER")
-        real = deferred
-    else:
-        from console.brokers.sim import create_sim_broker
-
-        real = create_sim_broker(scenario, state_path or sim_state_path(journal_path, scenario))
-    rules = settings or Settings()
-    gateway = BrokerGateway(real)
-    tasks = TaskGroup()
-    ctx = WindowContext(
-        gateway=gateway,
-        journal=store,
-        settings=rules,
-        qsettings=open_settings(qsettings_path),
-        executor_factory=executor_factory(gateway, store, rules),
-        log_bridge=bridge,
-        tasks=tasks,
-        operator=_operator(),
+    console = compose(
+        bridge=bridge,
+        broker=broker,
+        scenario=scenario,
+        journal=journal,
+        settings=settings,
+        live=live,
+        state_path=state_path,
+        qsettings_path=qsettings_path,
     )
-    window = MainWindow(ctx)
+    window = console.window
     done = asyncio.Event()
     window.closed.connect(done.set)
 
     async def main() -> int:
         window.show()
-        if deferred is not None:
-            tasks.spawn(_create_alpaca(deferred, live), name="create-alpaca")
-        QTimer.singleShot(0, lambda: window.start(plan))
+        console.after_shown(plan)
         if on_shown is not None:
             QTimer.singleShot(0, lambda: on_shown(window))
         await done.wait()
-        await tasks.cancel_all()
-        await gateway.close()
-        store.close()
+        await console.close()
         return 0
 
     try:

@@ -281,16 +281,21 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number this console accepts")
 
 
-def parse_json_document(source: str, data: bytes) -> Any:
-    """Decode UTF-8 JSON exactly (decimals as Decimal); errors name the file, line and column."""
+def decode_text(source: str, data: bytes) -> str:
+    """UTF-8 text of a user file (a BOM is allowed); empty or undecodable files are errors."""
     if not data.strip():
         raise InputError.single(source, "", "the file is empty")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError.single(
             source, "", f"not UTF-8 text (invalid byte at offset {exc.start})"
         ) from None
+
+
+def parse_json_document(source: str, data: bytes) -> Any:
+    """Decode UTF-8 JSON exactly (decimals as Decimal); errors name the file, line and column."""
+    text = decode_text(source, data)
     try:
         return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:

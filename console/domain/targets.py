@@ -22,19 +22,19 @@ from console.domain.money import (
     sub,
     to_decimal,
 )
-from console.domain.plan import SYMBOL_RE, Action, LoadedPlan, PlanItem, RebalancePlan
+from console.domain.plan import (
+    SYMBOL_RE,
+    Action,
+    LoadedPlan,
+    PlanItem,
+    RebalancePlan,
+    decode_text,
+)
 
 
 def parse_targets(source: str, data: bytes) -> dict[str, Decimal]:
     """Read `symbol,target_weight` rows: weights in 0..1 summing to at most 1."""
-    if not data.strip():
-        raise InputError.single(source, "", "the file is empty")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError.single(
-            source, "", f"not UTF-8 text (invalid byte at offset {exc.start})"
-        ) from None
+    text = decode_text(source, data)
     rows = list(csv.reader(io.StringIO(text)))
     header = [cell.strip().lower() for cell in rows[0]] if rows else []
     if header != ["symbol", "target_weight"]:

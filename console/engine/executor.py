@@ -271,16 +271,26 @@ class PhaseExecutor:
     # -- orders -----------------------------------------------------------------------------
 
     async def _submit(self, leg: LegState) -> None:
+        """Journal the intent (once), then send the order; settle any ambiguous answer."""
+        self._resubmit.discard(leg.client_order_id)
+        if not leg.intent:
+            assert leg.order is not None
+            await self._append(
+                OrderIntent(
+                    client_order_id=leg.client_order_id,
+                    symbol=leg.symbol,
+                    side=leg.side,
+                    order=leg.order,
+                )
+            )
+        await self._send(leg, allow_resubmit=True)
+
+    async def _send(self, leg: LegState, *, allow_resubmit: bool) -> None:
         assert leg.order is not None
         coid = leg.client_order_id
-        self._resubmit.discard(coid)
         request = OrderRequest(
             client_order_id=coid, symbol=leg.symbol, side=leg.side, spec=leg.order
         )
-        if not leg.intent:
-            await self._append(
-                OrderIntent(client_order_id=coid, symbol=leg.symbol, side=leg.side, order=leg.order)
-            )
         try:
             snapshot = await self.gateway.submit_order(request)
         except DuplicateClientOrderIdError:
@@ -305,10 +315,11 @@ class PhaseExecutor:
             return
         except BrokerError as exc:
             log.warning("submit_outcome_unknown", client_order_id=coid, error=str(exc))
-            await self._append(
-                OrderUnknown(client_order_id=coid, reason=f"{type(exc).__name__}: {exc}")
-            )
-            await self._resolve(coid, str(exc), allow_resubmit=True)
+            if allow_resubmit:  # journal the ambiguity once, not again on the second send
+                await self._append(
+                    OrderUnknown(client_order_id=coid, reason=f"{type(exc).__name__}: {exc}")
+                )
+            await self._resolve(coid, str(exc), allow_resubmit=allow_resubmit)
             return
         await self._record_snapshot(snapshot, via="submit")
 
@@ -373,35 +384,9 @@ class PhaseExecutor:
             leg = self._folder.leg(coid)
             if leg is not None:
                 log.info("resubmit_after_absent_lookup", client_order_id=coid)
-                await self._submit_once_more(leg)
+                await self._send(leg, allow_resubmit=False)
                 return
         log.error("order_unresolved", client_order_id=coid, why=why)
-
-    async def _submit_once_more(self, leg: LegState) -> None:
-        assert leg.order is not None
-        request = OrderRequest(
-            client_order_id=leg.client_order_id, symbol=leg.symbol, side=leg.side, spec=leg.order
-        )
-        try:
-            snapshot = await self.gateway.submit_order(request)
-        except OrderRejectedError as exc:
-            await self._append(
-                OrderUpdate(
-                    client_order_id=leg.client_order_id,
-                    broker_order_id="",
-                    status=OrderStatus.REJECTED,
-                    filled_qty=leg.filled_qty,
-                    filled_avg_price=None,
-                    event="rejected",
-                    reason=str(exc),
-                    source="submit",
-                )
-            )
-            return
-        except BrokerError as exc:
-            await self._resolve(leg.client_order_id, str(exc), allow_resubmit=False)
-            return
-        await self._record_snapshot(snapshot, via="submit")
 
     async def _reconcile_open(self, *, include_unsent: bool) -> None:
         """Look up every intent that is not terminal; absent unacknowledged ones are re-sent."""

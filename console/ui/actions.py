@@ -16,6 +16,7 @@ class Actions:
     recent: QMenu
     export_csv: QAction
     export_pdf: QAction
+    settings: QAction
     quit: QAction
     refresh: QAction
     approve: QAction
@@ -30,8 +31,8 @@ class Actions:
         """(action, keys) of every action that has a shortcut."""
         rows: list[tuple[str, str]] = []
         for action in (
-            self.open, self.export_csv, self.export_pdf, self.quit, self.refresh, self.approve,
-            self.run, self.halt, self.show_log, *self.tabs, self.shortcuts,
+            self.open, self.export_csv, self.export_pdf, self.settings, self.quit, self.refresh,
+            self.approve, self.run, self.halt, self.show_log, *self.tabs, self.shortcuts,
         ):  # fmt: skip
             keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
             if keys:
@@ -71,6 +72,9 @@ def build_actions(window: QMainWindow) -> Actions:
     file_menu.addAction(export_csv)
     file_menu.addAction(export_pdf)
     file_menu.addSeparator()
+    settings = _action(window, "&Settings…", "Ctrl+,", "actionSettings")
+    file_menu.addAction(settings)
+    file_menu.addSeparator()
     quit_action = _action(window, "&Quit", QKeySequence.StandardKey.Quit, "actionQuit")
     file_menu.addAction(quit_action)
 
@@ -103,6 +107,7 @@ def build_actions(window: QMainWindow) -> Actions:
         recent=recent,
         export_csv=export_csv,
         export_pdf=export_pdf,
+        settings=settings,
         quit=quit_action,
         refresh=refresh,
         approve=approve,

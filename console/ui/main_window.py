@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from console.domain.events import FundingRecomputed
 from console.domain.orders import Side
 from console.domain.runstate import RunState
 from console.engine.gateway import BrokerGateway
-from console.engine.ports import Journal
+from console.engine.ports import CredentialStore, Journal
 from console.engine.tasks import TaskGroup
 from console.ui import dialogs, export, prefs
 from console.ui.actions import build_actions
@@ -38,6 +39,7 @@ from console.ui.approval_vm import ApprovalState, ApprovalViewModel, Clock, appr
 from console.ui.logbridge import LogBridge
 from console.ui.preview_vm import PreviewViewModel
 from console.ui.run_vm import ExecutorFactory, RunViewModel
+from console.ui.settings_dialog import ConnectionChecker, SettingsDialog
 from console.ui.summary import RunSummary, phase_progress
 from console.ui.views import MonitorPage, ReviewPages, SummaryPage
 from console.ui.widgets.account_strip import AccountStrip, LiveBanner
@@ -60,6 +62,9 @@ class WindowContext:
     tasks: TaskGroup = field(default_factory=TaskGroup)
     clock: Clock = time.monotonic
     operator: str = "gui"
+    credentials: CredentialStore | None = None
+    check_connection: ConnectionChecker | None = None
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
 
 class MainWindow(QMainWindow):
@@ -88,6 +93,7 @@ class MainWindow(QMainWindow):
         self.approval_dialog: dialogs.ApprovalDialog | None = None
         self.reapproval_dialog: dialogs.ReapprovalDialog | None = None
         self.question: QMessageBox | None = None
+        self.settings_dialog: SettingsDialog | None = None
         self._latest_state: RunState | None = None
         self._progress_timer = QTimer(self)
         self._progress_timer.setSingleShot(True)
@@ -173,6 +179,7 @@ class MainWindow(QMainWindow):
         a.open.triggered.connect(self.choose_file)
         a.export_csv.triggered.connect(self.choose_csv)
         a.export_pdf.triggered.connect(self.choose_pdf)
+        a.settings.triggered.connect(self.open_settings)
         a.quit.triggered.connect(self.close)
         a.refresh.triggered.connect(self.refresh)
         a.approve.triggered.connect(self.open_approval)
@@ -418,6 +425,25 @@ class MainWindow(QMainWindow):
         self.runs.resume(run_id)
         self.tabs.setCurrentIndex(TAB_MONITOR)
         self._update_actions()
+
+    def open_settings(self) -> None:
+        """File > Settings (Ctrl+,): the non-modal settings dialog."""
+        dialog = self.settings_dialog
+        if dialog is None:
+            dialog = SettingsDialog(
+                self.ctx.qsettings,
+                self.ctx.tasks,
+                credentials=self.ctx.credentials,
+                checker=self.ctx.check_connection,
+                env=self.ctx.env,
+                session_mode=self.ctx.gateway.mode,
+                parent=self,
+            )
+            self.settings_dialog = dialog
+        else:
+            dialog.refresh_keyring()
+        dialog.open()
+        dialog.raise_()
 
     def show_shortcuts(self) -> None:
         """Help > Keyboard shortcuts."""

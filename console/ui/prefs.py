@@ -1,4 +1,4 @@
-"""QSettings access: recent plans and window layout (tests pass an isolated ini file)."""
+"""QSettings access: recent plans, window layout, live opt-in (tests pass an ini file)."""
 
 from __future__ import annotations
 
@@ -50,3 +50,20 @@ def load_bytes(settings: QSettings, key: str) -> QByteArray | None:
     if isinstance(value, QByteArray | bytes) and value:
         return QByteArray(value)
     return None
+
+
+LIVE_KEY = "alpaca/live_trading"
+
+
+def live_trading(settings: QSettings) -> bool:
+    """The operator opted in to live trading on Alpaca (Settings dialog); off by default."""
+    value = settings.value(LIVE_KEY, False)
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return value is True
+
+
+def set_live_trading(settings: QSettings, on: bool) -> None:
+    """Persist the live-trading opt-in."""
+    settings.setValue(LIVE_KEY, on)
+    settings.sync()

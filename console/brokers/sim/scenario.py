@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -13,6 +12,7 @@ from console.domain.errors import FieldIssue, InputError
 from console.domain.market import Asset, Frozen, Quote
 from console.domain.money import DecimalParseError, to_decimal
 from console.domain.plan import SYMBOL_RE, parse_json_document
+from console.engine.session import read_user_file
 
 MAX_SCENARIO_BYTES = 10 * 1024 * 1024
 DEFAULT_ACCOUNT_ID = "SIM-000001"
@@ -353,14 +353,4 @@ def parse_scenario(source: str, data: bytes) -> Scenario:
 
 def load_scenario(path: str) -> Scenario:
     """Read and validate a scenario file (over 10 MB, empty, non-UTF-8 or invalid: InputError)."""
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_SCENARIO_BYTES:
-            raise InputError.single(
-                path, "", f"files over {MAX_SCENARIO_BYTES:,} bytes are refused"
-            )
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_SCENARIO_BYTES + 1)
-    except OSError as exc:
-        raise InputError.single(path, "", f"cannot read the file: {exc.strerror or exc}") from None
-    return parse_scenario(path, data)
+    return parse_scenario(path, read_user_file(path, MAX_SCENARIO_BYTES))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject
+
 from console.domain.events import (
     ApprovalGiven,
     FundingRecomputed,
@@ -19,12 +23,39 @@ from console.domain.events import (
 )
 from console.engine.ports import RunSummary
 from console.ui import fmt
-from console.ui.table_model import CENTER, RIGHT, Column
+from console.ui.table_model import CENTER, RIGHT, Column, RecordTableModel
 
 
-def run_columns() -> list[Column[RunSummary]]:
-    """Columns of the journal's run list."""
+class RunListModel(RecordTableModel[RunSummary]):
+    """The journal's runs, with how far each is covered by the verified hash chain."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        self._limit: int | None = None
+        super().__init__(run_columns(lambda: self._limit), key=lambda r: r.run_id, parent=parent)
+
+    def set_verified_upto(self, limit: int | None) -> None:
+        """The last verified seq (None: the whole journal); call before set_rows."""
+        self._limit = limit
+
+
+def _chain(run: RunSummary, limit: int | None) -> str:
+    if limit is None or run.last_seq <= limit:
+        return "verified"
+    if run.first_seq > limit:
+        return "after bad seq"
+    return f"verified to {limit}"
+
+
+def run_columns(verified_upto: Callable[[], int | None] = lambda: None) -> list[Column[RunSummary]]:
+    """Columns of the journal's run list (status and totals past a bad seq are unverified)."""
     return [
+        Column(
+            "chain",
+            "Chain",
+            value=lambda r: _chain(r, verified_upto()),
+            foreground=lambda r: fmt.RED if _chain(r, verified_upto()) != "verified" else None,
+            width=120,
+        ),
         Column("started", "Started (UTC)", value=lambda r: r.started_at[:19], width=150),
         Column("plan", "Plan", value=lambda r: r.plan_id, width=170),
         Column("attempt", "Att", value=lambda r: r.attempt, align=RIGHT, width=40),
@@ -100,9 +131,8 @@ def event_details(recorded: RecordedEvent) -> str:
         return e.reason
     if isinstance(e, StreamStatus):
         return f"stream {e.state}" + (f": {e.detail}" if e.detail else "")
-    if isinstance(e, RunCompleted):
-        return f"{e.status} · sold {fmt.money(e.sell_proceeds)} · bought {fmt.money(e.buy_spent)}"
-    return ""
+    assert isinstance(e, RunCompleted)
+    return f"{e.status} · sold {fmt.money(e.sell_proceeds)} · bought {fmt.money(e.buy_spent)}"
 
 
 def event_columns() -> list[Column[RecordedEvent]]:

@@ -146,10 +146,8 @@ class ReplayPlayer(QObject):
         self._timer.start(self.next_interval)
 
     def _tick(self) -> None:
-        if self.at_end:
-            self.pause()
-            return
-        self.seek(self.target_after_tick())
+        if not self.at_end:
+            self.seek(self.target_after_tick())
         if self.at_end:
             self.pause()
         else:

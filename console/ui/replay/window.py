@@ -22,14 +22,13 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from console.domain.runstate import RunState
-from console.engine.ports import Journal, RunSummary
+from console.engine.ports import Journal
 from console.engine.replay import ReplayError, ReplayJournal
 from console.ui import dialogs
 from console.ui.replay import exports
-from console.ui.replay.columns import run_columns
+from console.ui.replay.columns import RunListModel
 from console.ui.replay.event_model import EventLogModel
 from console.ui.replay.view import ReplayRunView
-from console.ui.table_model import RecordTableModel
 from console.ui.widgets.tables import RecordTable
 
 JournalOpener = Callable[[str], Journal]
@@ -86,9 +85,7 @@ class ReplayWindow(QMainWindow):
 
     # -- layout ---------------------------------------------------------------------------
     def _build_docks(self) -> None:
-        self.runs_model: RecordTableModel[RunSummary] = RecordTableModel(
-            run_columns(), key=lambda run: run.run_id, parent=self
-        )
+        self.runs_model = RunListModel(self)
         body = QWidget()
         self.runs_table = RecordTable("replayRuns", self.runs_model, self._settings, parent=body)
         self.runs_table.view.activated.connect(self._run_activated)
@@ -202,6 +199,7 @@ class ReplayWindow(QMainWindow):
         self.replay = replay
         self.setWindowTitle(f"Phase Console — replay of {Path(name).name or 'journal'}")
         self._show_integrity(replay)
+        self.runs_model.set_verified_upto(replay.replay_limit)
         self.runs_model.set_rows(replay.runs)
         openable = [run for run in replay.runs if replay.can_open(run)]
         if openable:
@@ -219,8 +217,9 @@ class ReplayWindow(QMainWindow):
             self.banner.hide()
             return
         bad = replay.first_bad_seq
+        detail = replay.verification.detail.removeprefix(f"seq {bad}: ")
         text = (
-            f"Journal integrity check FAILED at seq {bad}: {replay.verification.detail}. "
+            f"Journal integrity check FAILED at seq {bad}: {detail}. "
             f"Opened read-only; replay stops at seq {replay.replay_limit} (the last verified "
             "event) and runs that begin later cannot be opened."
         )
@@ -237,8 +236,10 @@ class ReplayWindow(QMainWindow):
         current = self.view.index.run_id if self.view is not None else None
         self.open_path(name)
         replay = self.replay
-        if current is not None and replay is not None and any(
-            r.run_id == current for r in replay.runs
+        if (
+            current is not None
+            and replay is not None
+            and any(r.run_id == current for r in replay.runs)
         ):
             self.open_run(current)
 

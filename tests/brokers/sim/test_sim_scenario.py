@@ -208,7 +208,7 @@ def test_load_scenario_reads_a_file(tmp_path: Path) -> None:
 
 def test_load_scenario_errors_name_the_file(tmp_path: Path) -> None:
     missing = tmp_path / "missing.json"
-    with pytest.raises(InputError, match=r"missing\.json: cannot read the file"):
+    with pytest.raises(InputError, match=r"missing\.json: no such file"):
         load_scenario(str(missing))
     empty = tmp_path / "empty.json"
     empty.write_bytes(b"")
@@ -224,7 +224,7 @@ def test_files_over_10_mb_are_refused_before_reading(tmp_path: Path) -> None:
     big = tmp_path / "big.json"
     with big.open("wb") as handle:
         handle.truncate(MAX_SCENARIO_BYTES + 1)  # sparse: nothing to parse if it were read
-    with pytest.raises(InputError, match=r"big\.json: files over 10,485,760 bytes are refused"):
+    with pytest.raises(InputError, match=r"big\.json: the file is 10,485,761 bytes; files over 10,485,760 bytes are refused"):
         load_scenario(str(big))
     with pytest.raises(InputError, match="refused"):
         parse_scenario("x.json", b" " * (MAX_SCENARIO_BYTES + 1))
