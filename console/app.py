@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import getpass
 import hashlib
 import importlib
@@ -12,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 
 import qasync
 import structlog
@@ -102,11 +104,20 @@ class DeferredBroker:
             await self._broker.close()
 
 
+async def import_off_thread(name: str) -> ModuleType:
+    """Import a module in a short-lived worker thread (never the loop's executor, which a
+    Qt-thread executor would keep alive past the loop), so the GUI thread keeps painting."""
+    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="import")
+    try:
+        return await asyncio.wrap_future(pool.submit(importlib.import_module, name))
+    finally:
+        pool.shutdown(wait=False)
+
+
 async def _create_alpaca(deferred: DeferredBroker, live: bool) -> None:
     """Import alpaca-py off the GUI thread, then create the adapter."""
     try:
-        loop = asyncio.get_running_loop()
-        module = await loop.run_in_executor(None, importlib.import_module, "console.brokers.alpaca")
+        module = await import_off_thread("console.brokers.alpaca")
         deferred.resolve(module.create_alpaca_broker(live=live))
         log.info("broker_ready", broker="alpaca", live=live)
     except Exception as exc:  # missing credentials, network: shown in the window
@@ -146,8 +157,7 @@ class LazyCredentialStore:
 
 async def check_alpaca_connection(key_id: str, secret: str, *, live: bool) -> str:
     """The Settings dialog's connection test; alpaca-py is imported off the GUI thread."""
-    loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, importlib.import_module, "console.brokers.alpaca.sdk")
+    await import_off_thread("console.brokers.alpaca.sdk")
     from console.brokers.alpaca.credentials import check_connection
 
     return await check_connection(key_id, secret, live=live)

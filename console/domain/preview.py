@@ -53,11 +53,11 @@ class _Sizer:
         self.snap = snap
         self.settings = settings
         self.equity = snap.equity()
+        self.equity_limit = mul(settings.max_order_pct_of_equity, self.equity)
 
     def exceeds_risk(self, amount: Decimal) -> bool:
         """True when an amount is strictly above max_order_notional or the equity share."""
-        limit_pct = mul(self.settings.max_order_pct_of_equity, self.equity)
-        return amount > self.settings.max_order_notional or amount > limit_pct
+        return amount > self.settings.max_order_notional or amount > self.equity_limit
 
     def leg(self, item: PlanItem, side: Side, **fields: object) -> Leg:
         """A leg with the item's identity and the given sizing fields."""

@@ -24,6 +24,7 @@ from console.domain.events import (
     RunCompleted,
     RunHalted,
     RunStarted,
+    StreamStatus,
 )
 from console.domain.funding import recompute_funding
 from console.domain.orders import OrderRequest, OrderSnapshot, OrderStatus, Side
@@ -102,6 +103,7 @@ class PhaseExecutor:
         self._changed = asyncio.Event()
         self._tasks = TaskGroup()
         self._resubmit: set[str] = set()
+        self._stream_silent = False
 
     @property
     def run_id(self) -> str | None:
@@ -258,12 +260,22 @@ class PhaseExecutor:
             if now >= deadline:
                 return [leg.client_order_id for leg in open_legs]
             if now - last_change >= self.tuning.quiet_poll:
+                if not self._stream_silent:
+                    self._stream_silent = True
+                    await self._append(
+                        StreamStatus(
+                            state="silent",
+                            detail=f"no order update for {self.tuning.quiet_poll:g} s "
+                            f"with {len(open_legs)} orders open: reconciling by REST",
+                        )
+                    )
                 await self._reconcile_open(include_unsent=False)  # the stream may have a gap
                 last_change = self._clock()
             self._changed.clear()
             wait = min(deadline - now, self.tuning.quiet_poll)
             try:
-                await asyncio.wait_for(self._changed.wait(), wait)
+                async with asyncio.timeout(wait):
+                    await self._changed.wait()
                 last_change = self._clock()
             except TimeoutError:
                 pass
@@ -402,6 +414,11 @@ class PhaseExecutor:
     async def _consume_updates(self) -> None:
         async for snap in self.gateway.updates():
             try:
+                if self._stream_silent:
+                    self._stream_silent = False
+                    await self._append(
+                        StreamStatus(state="restored", detail="order updates resumed")
+                    )
                 await self._record_update(snap, source="stream")
             except Exception:
                 log.exception("update_not_recorded", client_order_id=snap.client_order_id)
@@ -429,7 +446,8 @@ class PhaseExecutor:
                 return
             self._changed.clear()
             try:
-                await asyncio.wait_for(self._changed.wait(), max(0.0, deadline - self._clock()))
+                async with asyncio.timeout(max(0.0, deadline - self._clock())):
+                    await self._changed.wait()
             except TimeoutError:
                 break
         for coid in coids:

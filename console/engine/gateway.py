@@ -79,7 +79,9 @@ class BrokerGateway:
             self.requests += 1
             self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
             try:
-                return await asyncio.wait_for(factory(), self.timeout)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
+                async with asyncio.timeout(self.timeout):
+                    return await factory()
             except TimeoutError as exc:
                 raise BrokerTimeoutError(f"{kind}: no answer in {self.timeout:g} s") from exc
             except RateLimitedError as exc:

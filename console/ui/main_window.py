@@ -427,7 +427,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def open_settings(self) -> None:
-        """File > Settings (Ctrl+,): the non-modal settings dialog."""
+        """File > Settings (Ctrl+,): the non-modal settings dialog (never exec())."""
         dialog = self.settings_dialog
         if dialog is None:
             dialog = SettingsDialog(
@@ -442,8 +442,8 @@ class MainWindow(QMainWindow):
             self.settings_dialog = dialog
         else:
             dialog.refresh_keyring()
-        dialog.open()
-        dialog.raise_()
+        dialog.show()  # modeless, not open(): HALT (Ctrl+.) stays reachable during a run
+        dialog.activateWindow()
 
     def show_shortcuts(self) -> None:
         """Help > Keyboard shortcuts."""

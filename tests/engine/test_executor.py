@@ -300,3 +300,17 @@ def test_resume_reconciles_and_never_submits_twice(tmp_path: Path) -> None:
         assert all(h.orders_for(leg.client_order_id) == 1 for leg in state.legs)
 
     execute(go())
+
+
+def test_silence_is_journaled_and_open_orders_are_reconciled_by_rest(tmp_path: Path) -> None:
+    h = Harness(tmp_path, scenario_doc=scenario(fills={"never_fill": ["OLD"]}))
+    h.settings = h.settings.model_copy(update={"phase_timeout_seconds": D("1.2")})
+
+    async def go() -> None:
+        state = await h.run()
+        kinds = h.kinds(state.run_id)
+        assert "stream_status" in kinds  # quiet_poll is 0.5 s in the harness
+        assert any(i.kind == "stream_silent" for i in state.incidents)
+        assert h.gateway.by_kind.get("lookup", 0) >= 1
+
+    execute(go())

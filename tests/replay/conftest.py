@@ -38,9 +38,13 @@ async def _halted_run(h: Harness) -> RunState:
     preview = await h.preview(attempt=2)
     task = asyncio.create_task(executor.start(preview))
     while not task.done():
-        if executor.run_id is not None and executor._folder.started and any(
-            leg.side.value == "buy" and leg.submitted and not leg.is_terminal
-            for leg in executor.state().legs
+        if (
+            executor.run_id is not None
+            and executor._folder.started
+            and any(
+                leg.side.value == "buy" and leg.submitted and not leg.is_terminal
+                for leg in executor.state().legs
+            )
         ):
             await asyncio.sleep(0.05)
             executor.halt("operator halt (test)")

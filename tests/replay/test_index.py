@@ -1,8 +1,9 @@
-"""ReplayIndex: the same fold as `fold` and `replay --format json`, at every seq, from checkpoints."""
+"""ReplayIndex: the fold of `fold` and `replay --format json`, at every seq, from checkpoints."""
 
 from __future__ import annotations
 
 import json
+
 import pytest
 
 from console.cli import main
@@ -20,7 +21,9 @@ def _events(recorded: Recorded, run_id: str) -> list[RecordedEvent]:
 
 
 @pytest.mark.parametrize("every", [1, 2, 3, 7, None])
-def test_state_at_every_seq_equals_fold_of_the_prefix(recorded: Recorded, every: int | None) -> None:
+def test_state_at_every_seq_equals_fold_of_the_prefix(
+    recorded: Recorded, every: int | None
+) -> None:
     for run in (recorded.clean, recorded.incident):
         events = _events(recorded, run.run_id)
         index = ReplayIndex(events, every)

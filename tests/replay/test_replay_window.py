@@ -1,4 +1,4 @@
-"""The replay window: open, scrub, speeds, steps, problem jumps, event log, tamper banner, exports."""
+"""The replay window: open, scrub, speeds, steps, problem jumps, event log, tamper, exports."""
 
 from __future__ import annotations
 
@@ -246,10 +246,9 @@ def test_new_models_pass_the_qt_model_tester(
 def test_reload_picks_up_a_run_appended_by_a_writer(
     qtbot: QtBot, recorded: Recorded, tmp_path: Path
 ) -> None:
+    from console.journal.store import SqliteJournal
     from tests.journal.helpers_journal import append_all
     from tests.journal.journal_factories import full_run
-
-    from console.journal.store import SqliteJournal
 
     path = copy_journal(recorded.path, tmp_path)
     window = open_window(qtbot, path)
