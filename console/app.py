@@ -105,8 +105,9 @@ class DeferredBroker:
 
 
 async def import_off_thread(name: str) -> ModuleType:
-    """Import a module in a short-lived worker thread (never the loop's executor, which a
-    Qt-thread executor would keep alive past the loop), so the GUI thread keeps painting."""
+    """Import a module in a short-lived worker thread so the GUI thread keeps painting."""
+    # Not the loop's default executor: qasync's QThreadExecutor outlives a loop that is never
+    # closed (tests share one) and Qt warns about running QThreads at exit.
     pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="import")
     try:
         return await asyncio.wrap_future(pool.submit(importlib.import_module, name))

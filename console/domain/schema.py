@@ -13,6 +13,12 @@ _DECIMAL: dict[str, Any] = {
 }
 
 
+def _any_case(*words: str) -> str:
+    """An ECMA-262-safe pattern matching any of `words` in any letter case."""
+    spelled = ("".join(f"[{c.upper()}{c.lower()}]" for c in word) for word in words)
+    return "^(" + "|".join(spelled) + ")$"
+
+
 def _decimal(description: str) -> dict[str, Any]:
     return {**_DECIMAL, "description": description}
 
@@ -36,7 +42,7 @@ def plan_json_schema() -> dict[str, Any]:
             "trade_amount": _decimal("positive = buy, negative = sell; ignored for HOLD"),
             "action": {
                 "type": "string",
-                "pattern": "^(?i:buy|sell|hold)$",
+                "pattern": _any_case("BUY", "SELL", "HOLD"),
                 "description": "BUY, SELL or HOLD (case-insensitive)",
             },
             "priority": {"type": "integer", "minimum": 1, "maximum": 5},
@@ -74,7 +80,7 @@ def plan_json_schema() -> dict[str, Any]:
             "max_drift_tolerance": {"anyOf": [_DECIMAL, {"type": "null"}]},
             "execution_urgency": {
                 "type": "string",
-                "pattern": "^(?i:low|normal|high|urgent)$",
+                "pattern": _any_case("LOW", "NORMAL", "HIGH", "URGENT"),
                 "description": "LOW/NORMAL/HIGH/URGENT (case-insensitive)",
             },
             "estimated_duration_minutes": {

@@ -79,6 +79,12 @@ def test_gui_runs_the_demo_on_alpaca_end_to_end(
     assert window.review.buy_model.rowCount() == 8
     approve(qtbot, window)
     window.acts.run.trigger()
+    # VTI fills only half (the demo's partial symbol): the buy phase asks to re-approve.
+    qtbot.waitUntil(lambda: window.reapproval_dialog is not None, timeout=30_000)
+    reapproval = window.reapproval_dialog
+    assert reapproval is not None
+    qtbot.waitUntil(reapproval.isVisible)
+    reapproval.continue_button.click()
     finish_run(qtbot, window, timeout=60_000)
 
     state = window.runs.state
