@@ -256,7 +256,7 @@ def _replay(args: argparse.Namespace) -> int:
     if not Path(args.journal).exists():
         raise InputError.single(args.journal, "", "no such journal")
     with SqliteJournal(args.journal, read_only=True) as journal:
-        result = journal.verify()
+        result = journal.verify(deep=False)  # the run's payloads are parsed by the fold below
         if not result.ok:
             raise InputError.single(
                 args.journal,

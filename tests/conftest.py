@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+# No display in CI: Qt renders offscreen unless the developer asks for a real platform.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 

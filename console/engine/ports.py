@@ -138,7 +138,7 @@ class Journal(Protocol):
     | events(run_id, upto)  | [RecordedEvent]  | the run's events in seq order, seq <= upto |
     | runs()                | [RunSummary]     | every run, oldest first                    |
     | runs_for_plan(digest) | [RunSummary]     | runs of one plan digest, oldest first      |
-    | verify()              | VerifyResult     | the first seq whose bytes break the chain  |
+    | verify(deep)          | VerifyResult     | the first seq whose bytes break the chain  |
     | close()               | None             | idempotent                                 |
     """
 
@@ -152,7 +152,7 @@ class Journal(Protocol):
 
     def runs_for_plan(self, plan_digest: str) -> list[RunSummary]: ...
 
-    def verify(self) -> VerifyResult: ...
+    def verify(self, *, deep: bool = True) -> VerifyResult: ...
 
     def close(self) -> None: ...
 

@@ -22,12 +22,12 @@ from pathlib import Path
 from types import TracebackType
 
 import platformdirs
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from console.domain.errors import InputError
 from console.domain.events import JournalEvent, RecordedEvent, RunStarted
 from console.engine.ports import RunSummary, VerifyResult
-from console.journal.codec import encode_event, parse_payload, roundtrip_check
+from console.journal.codec import encode_event, roundtrip_check
 from console.journal.opening import open_journal
 from console.journal.schema import (
     APP_NAME,
@@ -44,6 +44,9 @@ from console.journal.verify import verify_chain
 JOURNAL_FILE_NAME = "journal.sqlite"
 
 _SELECT = "SELECT seq, run_id, ts, kind, payload FROM events"
+
+
+_RECORDED: TypeAdapter[RecordedEvent] = TypeAdapter(RecordedEvent)
 
 
 class JournalError(Exception):
@@ -228,15 +231,19 @@ class SqliteJournal:
     def _recorded(self, row: Row) -> RecordedEvent:
         seq, run_id, ts, kind, payload = row
         try:
-            event = parse_payload(payload)
-            moment = parse_ts(ts)
+            # One pydantic-core pass over the whole record is about twice as fast as parsing the
+            # payload, the timestamp and then validating the wrapper separately. run_id and ts
+            # need no escaping: append enforces their character sets.
+            return _RECORDED.validate_json(
+                f'{{"seq":{seq},"run_id":"{run_id}","ts":"{ts}","event":{payload}}}',
+                strict=False,
+            )
         except (ValidationError, ValueError) as exc:
             raise InputError.single(
                 str(self._path),
                 f"seq {seq}",
                 f"stored {kind} event cannot be read; run `journal verify`",
             ) from exc
-        return RecordedEvent(seq=seq, run_id=run_id, ts=moment, event=event)
 
     def events(self, run_id: str, upto_seq: int | None = None) -> list[RecordedEvent]:
         """The run's events in seq order, those with seq <= upto_seq when given."""
@@ -292,7 +299,12 @@ class SqliteJournal:
             fresh.fold_runs(conn, run_ids, self._recorded)
             return fresh.summaries(run_ids)
 
-    def verify(self) -> VerifyResult:
-        """Recompute the hash chain from the stored bytes; report the first bad seq."""
+    def verify(self, *, deep: bool = True) -> VerifyResult:
+        """Recompute the hash chain from the stored bytes; report the first bad seq.
+
+        `deep` also parses every payload as its event kind (catches a re-chained journal whose
+        head was rewritten too); without it only bytes and links are checked, which is what a
+        tampered byte breaks, at a fraction of the cost.
+        """
         with self._read() as conn:
-            return verify_chain(conn)
+            return verify_chain(conn, deep=deep)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from console.domain.events import RecordedEvent
+from console.domain.events import RecordedEvent, RunCompleted
 from console.domain.money import add
 from console.domain.runstate import RunFolder
 from console.engine.ports import RunSummary
@@ -23,6 +23,12 @@ from console.engine.ports import RunSummary
 SUMMARY_KINDS = ("run_started", "order_update", "run_completed")
 _SELECT = "SELECT seq, run_id, ts, kind, payload FROM events"
 _ONLY_SUMMARY_KINDS = "kind IN ('run_started', 'order_update', 'run_completed')"
+# A finished run's status and totals are in its run_completed event (the executor writes them
+# from the same fold), so its order updates need not be folded to summarize it.
+_SKIP_FINISHED_UPDATES = (
+    "NOT (kind = 'order_update' AND run_id IN"
+    " (SELECT run_id FROM events WHERE kind = 'run_completed' AND seq <= ?))"
+)
 
 Row = tuple[int, str, str, str, str]
 ToRecorded = Callable[[Row], RecordedEvent]
@@ -37,6 +43,7 @@ class _RunFold:
     started_at: str
     folder: RunFolder = field(default_factory=RunFolder)
     summary: RunSummary | None = None
+    completed: RunCompleted | None = None
 
 
 class SummaryCache:
@@ -60,16 +67,26 @@ class SummaryCache:
         for run_id, low, high in bounds.fetchall():
             self._bound(conn, str(run_id), int(low), int(high))
         rows = conn.execute(
-            _SELECT + " WHERE seq > ? AND seq <= ? AND " + _ONLY_SUMMARY_KINDS + " ORDER BY seq",
-            (self.folded_upto, head),
+            _SELECT
+            + " WHERE seq > ? AND seq <= ? AND "
+            + _ONLY_SUMMARY_KINDS
+            + " AND "
+            + _SKIP_FINISHED_UPDATES
+            + " ORDER BY seq",
+            (self.folded_upto, head, head),
         )
         while batch := rows.fetchmany(1000):
             for row in batch:
-                run = self._runs[row[1]]
-                run.folder.apply(to_recorded(row))
-                if row[3] == "run_started":
-                    run.started_at = row[2]
+                self._apply(self._runs[row[1]], to_recorded(row), row)
         self.folded_upto = head
+
+    @staticmethod
+    def _apply(run: _RunFold, recorded: RecordedEvent, row: Row) -> None:
+        run.folder.apply(recorded)
+        if row[3] == "run_started":
+            run.started_at = row[2]
+        elif isinstance(recorded.event, RunCompleted):
+            run.completed = recorded.event
 
     def fold_runs(
         self, conn: sqlite3.Connection, run_ids: Iterable[str], to_recorded: ToRecorded
@@ -88,9 +105,7 @@ class SummaryCache:
                 (run_id,),
             )
             for row in rows.fetchall():
-                run.folder.apply(to_recorded(row))
-                if row[3] == "run_started":
-                    run.started_at = row[2]
+                self._apply(run, to_recorded(row), row)
 
     def _bound(self, conn: sqlite3.Connection, run_id: str, low: int, high: int) -> None:
         run = self._runs.get(run_id)
@@ -113,14 +128,19 @@ class SummaryCache:
         for run_id, run in items:
             if run.summary is None:
                 run.summary = summarize(
-                    run_id, run.folder, run.first_seq, run.last_seq, run.started_at
+                    run_id, run.folder, run.first_seq, run.last_seq, run.started_at, run.completed
                 )
             result.append(run.summary)
         return result
 
 
 def summarize(
-    run_id: str, folder: RunFolder, first_seq: int, last_seq: int, started_at: str
+    run_id: str,
+    folder: RunFolder,
+    first_seq: int,
+    last_seq: int,
+    started_at: str,
+    completed: RunCompleted | None = None,
 ) -> RunSummary:
     """A RunSummary from a run's folder (fold decides status, legs and fills)."""
     try:
@@ -153,5 +173,7 @@ def summarize(
         first_seq=first_seq,
         last_seq=last_seq,
         legs=len(state.legs),
-        filled_notional=add(state.sell_proceeds, state.buy_spent),
+        filled_notional=add(completed.sell_proceeds, completed.buy_spent)
+        if completed is not None
+        else add(state.sell_proceeds, state.buy_spent),
     )

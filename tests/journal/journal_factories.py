@@ -227,5 +227,23 @@ def full_run(digest: str = PLAN_DIGEST, sells: int = 2, buys: int = 2) -> list[J
                 ),
             ]
         events.append(PhaseCompleted(phase=side))
-    events.append(RunCompleted(status="succeeded", sell_proceeds=D("0"), buy_spent=D("0")))
+    events.append(completed(events, "succeeded"))
     return events
+
+
+def completed(events: list[JournalEvent], status: str) -> RunCompleted:
+    """The run_completed the executor would write: totals from folding the events so far."""
+    from datetime import UTC, datetime
+
+    from console.domain.events import RecordedEvent
+    from console.domain.runstate import fold
+
+    stamp = datetime(2026, 11, 24, tzinfo=UTC)
+    state = fold(
+        RecordedEvent(seq=i + 1, run_id="r", ts=stamp, event=e) for i, e in enumerate(events)
+    )
+    return RunCompleted(
+        status=status,  # type: ignore[arg-type]
+        sell_proceeds=state.sell_proceeds,
+        buy_spent=state.buy_spent,
+    )

@@ -19,7 +19,7 @@ from console.domain.runstate import fold
 from console.engine.ports import RunSummary
 from console.journal import SqliteJournal
 from tests.journal.helpers_journal import append_all
-from tests.journal.journal_factories import full_run, one_of_each_kind, run_started
+from tests.journal.journal_factories import completed, full_run, one_of_each_kind, run_started
 
 PLAN_A = "aa" * 32
 PLAN_B = "bb" * 32
@@ -65,9 +65,7 @@ def partial_run(digest: str) -> list[JournalEvent]:
             ),
         ),
     )
-    out += [
-        RunCompleted(status="partial", sell_proceeds=Decimal("0"), buy_spent=Decimal("0")),
-    ]
+    out.append(completed(out, "partial"))
     return out
 
 
