@@ -152,6 +152,23 @@ def derive_status(legs: Iterable[LegState], halted: bool) -> FinalStatus:
     return "failed"
 
 
+def _evolve(leg: LegState, changes: dict[str, Any]) -> LegState:
+    """`leg.model_copy(update=changes)` at a third of the cost (one call per order update).
+
+    The same thing pydantic's copy does, without its generic deep-copy machinery: a new frozen
+    instance whose field dict is the old one with `changes` applied. Callers pass only field
+    names with values of the field's type (the fold's own bookkeeping), as with model_copy.
+    """
+    clone = LegState.__new__(LegState)
+    object.__setattr__(clone, "__dict__", {**leg.__dict__, **changes})
+    object.__setattr__(
+        clone, "__pydantic_fields_set__", leg.__pydantic_fields_set__ | changes.keys()
+    )
+    object.__setattr__(clone, "__pydantic_extra__", None)
+    object.__setattr__(clone, "__pydantic_private__", None)
+    return clone
+
+
 def _leg_from_preview(leg: Leg) -> LegState:
     status = PENDING if leg.status is LegStatus.READY else leg.status.value
     return LegState(
@@ -221,7 +238,29 @@ class RunFolder:
         event = recorded.event
         self._at_seq = recorded.seq
         self._count += 1
-        if isinstance(event, RunStarted):
+        if isinstance(event, OrderUpdate):  # by far the most frequent kind: tested first
+            self._apply_order(
+                recorded,
+                event.client_order_id,
+                event.broker_order_id,
+                event.status.value,
+                event.filled_qty,
+                event.filled_avg_price,
+            )
+            if event.status is OrderStatus.REJECTED:
+                leg = self._legs.get(event.client_order_id)
+                self._incident(
+                    recorded,
+                    "rejected",
+                    leg.symbol if leg else None,
+                    f"{event.client_order_id} rejected"
+                    + (f": {event.reason}" if event.reason else ""),
+                )
+                if leg is not None and event.reason:
+                    self._legs[leg.client_order_id] = leg.model_copy(
+                        update={"reason": event.reason}
+                    )
+        elif isinstance(event, RunStarted):
             self._start = event
             self._run_id = recorded.run_id
             self._started_at = recorded.ts
@@ -250,28 +289,6 @@ class RunFolder:
                 None,
                 acknowledged=True,
             )
-        elif isinstance(event, OrderUpdate):
-            self._apply_order(
-                recorded,
-                event.client_order_id,
-                event.broker_order_id,
-                event.status.value,
-                event.filled_qty,
-                event.filled_avg_price,
-            )
-            if event.status is OrderStatus.REJECTED:
-                leg = self._legs.get(event.client_order_id)
-                self._incident(
-                    recorded,
-                    "rejected",
-                    leg.symbol if leg else None,
-                    f"{event.client_order_id} rejected"
-                    + (f": {event.reason}" if event.reason else ""),
-                )
-                if leg is not None and event.reason:
-                    self._legs[leg.client_order_id] = leg.model_copy(
-                        update={"reason": event.reason}
-                    )
         elif isinstance(event, OrderUnknown):
             leg = self._legs.get(event.client_order_id)
             if leg is not None and leg.status in (PENDING, UNKNOWN):
@@ -320,7 +337,7 @@ class RunFolder:
             return
         changes.setdefault("updated_at", recorded.ts)
         changes.setdefault("last_seq", recorded.seq)
-        self._legs[coid] = leg.model_copy(update=changes)
+        self._legs[coid] = _evolve(leg, changes)
 
     def _apply_order(
         self,

@@ -165,3 +165,16 @@ def test_derive_status() -> None:
     )  # a late non-terminal update never reopens
     assert fold(_recorded(events)).leg(sell).status == "rejected"  # type: ignore[union-attr]
     assert derive_status(fold(_recorded(events)).legs, halted=False) == "failed"
+
+
+def test_evolve_equals_model_copy() -> None:
+    from console.domain.runstate import _evolve
+
+    events, sell, _ = _start()
+    leg = fold(_recorded(events)).leg(sell)
+    assert leg is not None
+    changes = {"status": "filled", "filled_qty": D("5"), "filled_avg_price": D("20.5")}
+    evolved = _evolve(leg, dict(changes))
+    assert evolved == leg.model_copy(update=changes)
+    assert evolved.model_dump() == leg.model_copy(update=changes).model_dump()
+    assert evolved.filled_notional == D("102.50") and leg.status == "pending"  # original intact
