@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Coroutine, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
 import structlog
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMainWindow,
     QMessageBox,
     QPushButton,
     QTabWidget,
@@ -25,49 +16,25 @@ from PySide6.QtWidgets import (
 )
 from typing_extensions import override
 
-from console.domain.config import Settings
-from console.domain.errors import InputError
-from console.domain.events import FundingRecomputed
-from console.domain.orders import Side
 from console.domain.runstate import RunState
-from console.engine.gateway import BrokerGateway
-from console.engine.ports import CredentialStore, Journal
-from console.engine.tasks import TaskGroup
-from console.ui import dialogs, export, prefs
+from console.ui import dialogs, prefs
 from console.ui.actions import build_actions
-from console.ui.approval_vm import ApprovalState, ApprovalViewModel, Clock, approval_facts
-from console.ui.logbridge import LogBridge
+from console.ui.approval_vm import ApprovalViewModel
 from console.ui.preview_vm import PreviewViewModel
-from console.ui.run_vm import ExecutorFactory, RunViewModel
-from console.ui.settings_dialog import ConnectionChecker, SettingsDialog
-from console.ui.summary import RunSummary, phase_progress
+from console.ui.run_vm import RunViewModel
+from console.ui.settings_dialog import SettingsDialog
 from console.ui.views import MonitorPage, ReviewPages, SummaryPage
 from console.ui.widgets.account_strip import AccountStrip, LiveBanner
 from console.ui.widgets.panels import ErrorPanel, LogDock, PhaseProgress
+from console.ui.window_base import TAB_MONITOR, TAB_SUMMARY, WindowContext
+from console.ui.window_files import FileIntents
+from console.ui.window_run import RunControl
 
+__all__ = ["TAB_MONITOR", "TAB_SUMMARY", "MainWindow", "WindowContext"]
 log = structlog.get_logger(__name__)
-TAB_MONITOR, TAB_SUMMARY = 4, 5
 
 
-@dataclass
-class WindowContext:
-    """Everything the window is wired to (built by the composition root, or by tests)."""
-
-    gateway: BrokerGateway
-    journal: Journal
-    settings: Settings
-    qsettings: QSettings
-    executor_factory: ExecutorFactory
-    log_bridge: LogBridge
-    tasks: TaskGroup = field(default_factory=TaskGroup)
-    clock: Clock = time.monotonic
-    operator: str = "gui"
-    credentials: CredentialStore | None = None
-    check_connection: ConnectionChecker | None = None
-    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
-
-
-class MainWindow(QMainWindow):
+class MainWindow(RunControl, FileIntents):
     """Load, preview, approve, run, monitor, halt and summarise one plan at a time."""
 
     closed = Signal()
@@ -210,47 +177,7 @@ class MainWindow(QMainWindow):
         r.reapproval_requested.connect(self._reapproval)
         self.error_panel.dismissed.connect(self.previews.dismiss_error)
 
-    # -- helpers -------------------------------------------------------------------------
-    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
-        """Run a coroutine on the loop; the task is referenced and its failure logged."""
-        self.ctx.tasks.spawn(coro, name=name)
-
-    def _message(self, text: str) -> None:
-        self.statusBar().showMessage(text, 15000)
-
-    def _refresh_title(self) -> None:
-        self.setWindowTitle(f"Phase Console — {self.previews.plan_id or 'no plan'}")
-
-    def _refresh_recent(self) -> None:
-        menu = self.acts.recent
-        menu.clear()
-        files = prefs.recent_files(self.ctx.qsettings)
-        for number, path in enumerate(files, start=1):
-            action = menu.addAction(f"&{number} {Path(path).name}")
-            action.setToolTip(path)
-            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
-        menu.setEnabled(bool(files))
-
-    def _update_actions(self) -> None:
-        running, busy = self.runs.running, self.previews.busy
-        has_preview = self.previews.preview is not None
-        can_approve = has_preview and not running and not busy
-        can_run = self.approval.state is ApprovalState.APPROVED and not running and not busy
-        a = self.acts
-        for action, button, enabled in (
-            (a.approve, self.approve_button, can_approve),
-            (a.run, self.run_button, can_run),
-            (a.halt, self.halt_button, running),
-        ):
-            action.setEnabled(enabled)
-            button.setEnabled(enabled)
-        a.open.setEnabled(not running)
-        a.recent.setEnabled(not running and bool(prefs.recent_files(self.ctx.qsettings)))
-        a.refresh.setEnabled(not busy)
-        a.export_pdf.setEnabled(has_preview)
-        a.export_csv.setEnabled(has_preview or self.runs.summary is not None)
-        a.resume.setEnabled(not running)
-
+    # -- state shown --------------------------------------------------------------------
     def _tick(self) -> None:
         state, age = self.runs.health()
         self.strip.set_health(state, age)
@@ -264,50 +191,6 @@ class MainWindow(QMainWindow):
             self.refresh()
         if self.runs.unfinished_runs():
             self.offer_resume()
-
-    # -- loading -------------------------------------------------------------------------
-    def open_path(self, path: str) -> None:
-        """Load a plan file (refused while a run is in progress)."""
-        if self.runs.running:
-            self._message("A run is in progress: finish or halt it before loading another plan")
-            return
-        self.spawn(self._load(path), name="load-plan")
-
-    async def _load(self, path: str) -> None:
-        if await self.previews.load(path):
-            prefs.add_recent(self.ctx.qsettings, path)
-            self._refresh_recent()
-            self.error_panel.hide()
-            self.tabs.setCurrentIndex(0)
-            self._message(f"Loaded {path}")
-
-    def refresh(self) -> None:
-        """Refresh quotes and recompute the preview (F5)."""
-        self.spawn(self.previews.refresh(), name="refresh")
-
-    def choose_file(self) -> None:
-        """File > Open: a non-modal file dialog."""
-        dialog = QFileDialog(self, "Open plan", "", "Plans (*.json *.csv);;All files (*)")
-        dialog.setObjectName("openDialog")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.fileSelected.connect(self.open_path)
-        dialog.open()
-
-    @override
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    @override
-    def dropEvent(self, event: QDropEvent) -> None:
-        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if files:
-            event.acceptProposedAction()
-            self.open_path(files[0])
-
-    def _load_failed(self, error: InputError) -> None:
-        self.error_panel.show_error(error, self.previews.plan_id)
-        self._message(f"Could not load {error.file}")
 
     def _plan_changed(self) -> None:
         self._refresh_title()
@@ -325,107 +208,7 @@ class MainWindow(QMainWindow):
     def _account_changed(self) -> None:
         self.strip.set_account(self.previews.account, self.previews.equity)
 
-    # -- approval and run ----------------------------------------------------------------
-    def open_approval(self) -> None:
-        """Open the non-modal approval dialog for the current preview."""
-        preview = self.previews.preview
-        if preview is None or self.runs.running:
-            return
-        at = self.previews.preview_at
-        facts = approval_facts(preview, self.previews.previous_runs())
-        dialog = dialogs.ApprovalDialog(facts, lambda: self.approval.preview_time_left(at), self)
-        dialog.accepted.connect(lambda: self.approval.approve(preview, self.ctx.operator))
-        self.approval_dialog = dialog
-        dialog.open()
-
-    def _approval_changed(self) -> None:
-        self.approval_label.setText(self.approval.describe())
-        self._update_actions()
-
-    def start_run(self) -> None:
-        """Execute the approved preview (Ctrl+R)."""
-        if self.runs.running or not self.approval.valid:
-            self._message(self.approval.describe())
-            return
-        preview = self.approval.consume()
-        source = self.previews.loaded.source if self.previews.loaded is not None else ""
-        self.runs.start(preview, self.ctx.operator, plan_source=source)
-        self.progress.set_phase("Run starting…")
-        self.tabs.setCurrentIndex(TAB_MONITOR)
-        self._update_actions()
-
-    def halt(self) -> None:
-        """Kill switch (Ctrl+.)."""
-        if self.runs.running:
-            self.runs.halt("operator halt (GUI)")
-            self._message("Halt requested: cancelling open orders")
-
-    def _run_state(self, state: RunState) -> None:
-        """Progress and phase, at most a few times a second (summing every leg is O(legs))."""
-        self._latest_state = state
-        if not self._progress_timer.isActive():
-            self._progress_timer.start()
-
-    def _show_progress(self) -> None:
-        state = self._latest_state
-        if state is None:
-            return
-        for side in (Side.SELL, Side.BUY):
-            filled, planned = phase_progress(state, side)
-            self.progress.set_progress(side.value, filled, planned)
-        paused = " · paused for re-approval" if self.runs.paused else ""
-        self.progress.set_phase(f"Run {state.run_id}: {state.phase} phase · {state.status}{paused}")
-        self._update_actions()
-
-    def _run_finished(self, state: RunState) -> None:
-        self._latest_state = state
-        self._show_progress()
-        self.progress.set_phase(f"Run {state.run_id} finished: {state.status.upper()}")
-        self._message(f"Run finished: {state.status}")
-        if self.reapproval_dialog is not None and self.reapproval_dialog.isVisible():
-            self.reapproval_dialog.reject()
-        self._update_actions()
-        if self._close_confirmed:
-            self.close()
-
-    def _summary_ready(self, summary: RunSummary) -> None:
-        self.summary_page.show_summary(summary)
-        self.tabs.setCurrentIndex(TAB_SUMMARY)
-        self._update_actions()
-
-    def _reapproval(self, recomputed: FundingRecomputed) -> None:
-        dialog = dialogs.ReapprovalDialog(recomputed, self)
-        dialog.answered.connect(self.runs.resolve_reapproval)
-        self.reapproval_dialog = dialog
-        dialog.open()
-
-    # -- resume and close ----------------------------------------------------------------
-    def offer_resume(self) -> None:
-        """Offer to resume the latest unfinished run from the journal (non-modal)."""
-        unfinished = self.runs.unfinished_runs()
-        if not unfinished or self.runs.running:
-            if not unfinished:
-                self._message("No unfinished run in the journal")
-            return
-        run = unfinished[-1]
-        self.question = dialogs.ask(
-            self,
-            "Resume unfinished run",
-            f"Run {run.run_id} of plan {run.plan_id} (attempt {run.attempt}, started "
-            f"{run.started_at}) did not finish. Resume it? Every order is reconciled with the "
-            "broker by client order id first; nothing is placed twice.",
-            "&Resume run",
-            lambda: self.resume(run.run_id),
-            no="&Not now",
-            name="resumeQuestion",
-        )
-
-    def resume(self, run_id: str) -> None:
-        """Resume an unfinished run."""
-        self.runs.resume(run_id)
-        self.tabs.setCurrentIndex(TAB_MONITOR)
-        self._update_actions()
-
+    # -- dialogs, layout and close -------------------------------------------------------
     def open_settings(self) -> None:
         """File > Settings (Ctrl+,): the non-modal settings dialog (never exec())."""
         dialog = self.settings_dialog
@@ -494,40 +277,3 @@ class MainWindow(QMainWindow):
     async def _interrupt_and_close(self) -> None:
         await self.runs.interrupt()
         self.close()
-
-    # -- exports -------------------------------------------------------------------------
-    def _save_dialog(self, title: str, name: str, pattern: str, then: Any) -> None:
-        dialog = QFileDialog(self, title, name, pattern)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.fileSelected.connect(then)
-        dialog.open()
-
-    def choose_csv(self) -> None:
-        """Export CSV (Ctrl+E): the run summary when there is one, else the preview."""
-        base = (
-            self.runs.summary.run_id if self.runs.summary else (self.previews.plan_id or "preview")
-        )
-        self._save_dialog("Export CSV", f"{base}.csv", "CSV (*.csv)", self.export_csv)
-
-    def export_csv(self, path: str) -> None:
-        """Write the summary (after a run) or the preview as CSV."""
-        if self.runs.summary is not None:
-            export.summary_csv(self.runs.summary, path)
-        elif self.previews.preview is not None:
-            export.preview_csv(self.previews.preview, path)
-        else:
-            return
-        self._message(f"Exported {path}")
-
-    def choose_pdf(self) -> None:
-        """Export the preview as a printable PDF report."""
-        name = f"{self.previews.plan_id or 'preview'}.pdf"
-        self._save_dialog("Export PDF report", name, "PDF (*.pdf)", self.export_pdf)
-
-    def export_pdf(self, path: str) -> None:
-        """Write the preview report as PDF."""
-        if self.previews.preview is None:
-            return
-        source = self.previews.loaded.source if self.previews.loaded is not None else ""
-        export.preview_pdf(self.previews.preview, path, source)
-        self._message(f"Exported {path}")

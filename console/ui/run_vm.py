@@ -81,7 +81,7 @@ def executor_factory(
     return build
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MonitorRow:
     """One order in the live monitor: the folded leg and when its intent was journaled."""
 
@@ -213,12 +213,12 @@ class RunViewModel(QObject):
             state = self._folder.state()
         except ValueError:
             return
-        if self._touched:
-            by_id = {leg.client_order_id: leg for leg in state.legs}
+        if self._touched:  # O(touched) look-ups, not a dict of every leg per flush
+            folder = self._folder
             rows = [
                 MonitorRow(leg, self._first_seen.get(coid))
                 for coid in self._touched
-                if (leg := by_id.get(coid)) is not None and leg.intent
+                if (leg := folder.leg(coid)) is not None and leg.intent
             ]
             self._touched.clear()
             self.monitor.upsert_rows(rows)

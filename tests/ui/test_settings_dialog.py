@@ -66,7 +66,7 @@ class FakeChecker:
 @pytest.fixture
 def make_dialog(
     qtbot: QtBot, tmp_path: Path, qloop: asyncio.AbstractEventLoop
-) -> Iterator[Callable[..., SettingsDialog]]:
+) -> Callable[..., SettingsDialog]:
     """Build a shown dialog on isolated QSettings."""
 
     def build(
@@ -87,7 +87,7 @@ def make_dialog(
         qtbot.waitUntil(dialog.isVisible)
         return dialog
 
-    yield build
+    return build
 
 
 def texts(root: QWidget, *, skip: QWidget | None = None) -> list[str]:
