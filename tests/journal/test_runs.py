@@ -10,7 +10,6 @@ from console.domain.events import (
     JournalEvent,
     LegResized,
     OrderUpdate,
-    RunCompleted,
 )
 from console.domain.money import add
 from console.domain.orders import OrderStatus, Side

@@ -224,7 +224,7 @@ def test_files_over_10_mb_are_refused_before_reading(tmp_path: Path) -> None:
     big = tmp_path / "big.json"
     with big.open("wb") as handle:
         handle.truncate(MAX_SCENARIO_BYTES + 1)  # sparse: nothing to parse if it were read
-    with pytest.raises(InputError, match=r"big\.json: the file is 10,485,761 bytes; files over 10,485,760 bytes are refused"):
+    with pytest.raises(InputError, match=r"big\.json: the file is 10,485,761 bytes; files over"):
         load_scenario(str(big))
     with pytest.raises(InputError, match="refused"):
         parse_scenario("x.json", b" " * (MAX_SCENARIO_BYTES + 1))
