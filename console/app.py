@@ -238,6 +238,7 @@ def compose(
     store = SqliteJournal(journal_path)
     qsettings = open_settings(qsettings_path)
     deferred: DeferredBroker | None = None
+    reset: Callable[[], None] | None = None
     real: Broker
     if broker == "alpaca":
         live = live or live_trading(qsettings)
@@ -246,7 +247,8 @@ def compose(
     else:
         from console.brokers.sim import create_sim_broker
 
-        real = create_sim_broker(scenario, state_path or sim_state_path(journal_path, scenario))
+        sim = create_sim_broker(scenario, state_path or sim_state_path(journal_path, scenario))
+        real, reset = sim, sim.reset
     rules = settings or Settings()
     gateway = BrokerGateway(real)
     tasks = TaskGroup()
@@ -261,6 +263,7 @@ def compose(
         operator=_operator(),
         credentials=LazyCredentialStore(),
         check_connection=check_alpaca_connection,
+        reset_account=reset,
     )
     window = MainWindow(ctx)
     # File > Open journal… (issue 5): replay windows read any journal read-only.

@@ -17,6 +17,7 @@ class Actions:
     export_csv: QAction
     export_pdf: QAction
     settings: QAction
+    reset_account: QAction
     quit: QAction
     refresh: QAction
     approve: QAction
@@ -74,6 +75,8 @@ def build_actions(window: QMainWindow) -> Actions:
     file_menu.addSeparator()
     settings = _action(window, "&Settings…", "Ctrl+,", "actionSettings")
     file_menu.addAction(settings)
+    reset_account = _action(window, "Reset simulated &account…", None, "actionResetAccount")
+    file_menu.addAction(reset_account)
     file_menu.addSeparator()
     quit_action = _action(window, "&Quit", QKeySequence.StandardKey.Quit, "actionQuit")
     file_menu.addAction(quit_action)
@@ -108,6 +111,7 @@ def build_actions(window: QMainWindow) -> Actions:
         export_csv=export_csv,
         export_pdf=export_pdf,
         settings=settings,
+        reset_account=reset_account,
         quit=quit_action,
         refresh=refresh,
         approve=approve,

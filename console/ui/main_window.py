@@ -147,6 +147,8 @@ class MainWindow(RunControl, FileIntents):
         a.export_csv.triggered.connect(self.choose_csv)
         a.export_pdf.triggered.connect(self.choose_pdf)
         a.settings.triggered.connect(self.open_settings)
+        a.reset_account.triggered.connect(self.ask_reset_account)
+        a.reset_account.setVisible(self.ctx.reset_account is not None)
         a.quit.triggered.connect(self.close)
         a.refresh.triggered.connect(self.refresh)
         a.approve.triggered.connect(self.open_approval)

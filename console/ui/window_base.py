@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,7 @@ class WindowContext:
     credentials: CredentialStore | None = None
     check_connection: ConnectionChecker | None = None
     env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    reset_account: Callable[[], None] | None = None  # the sim broker's: back to its scenario
 
 
 class WindowBase(QMainWindow):

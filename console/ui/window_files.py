@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 from typing_extensions import override
 
 from console.domain.errors import InputError
@@ -41,6 +41,34 @@ class FileIntents(WindowBase):
             self.error_panel.hide()
             self.tabs.setCurrentIndex(0)
             self._message(f"Loaded {path}")
+
+    def ask_reset_account(self) -> None:
+        """File > Reset simulated account: confirm (non-modal), then start from the scenario."""
+        if self.ctx.reset_account is None:
+            return
+        if self.runs.running or self.runs.unfinished_runs():
+            self._message("Reset refused: a run is in progress or unfinished (resume it first)")
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Reset simulated account",
+            "Put the simulated account back to its scenario (cash, positions, no orders)?\n"
+            "The journal keeps every past run.",
+            QMessageBox.StandardButton.Reset | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("resetAccountBox")
+        box.button(QMessageBox.StandardButton.Reset).clicked.connect(self.reset_account)
+        self.question = box
+        box.open()
+
+    def reset_account(self) -> None:
+        """Reset the simulated account, void any approval and re-preview the plan."""
+        if self.ctx.reset_account is None or self.runs.running:
+            return
+        self.ctx.reset_account()
+        self._message("Simulated account reset to its scenario")
+        self.refresh()
 
     def refresh(self) -> None:
         """Refresh quotes and recompute the preview (F5)."""

@@ -310,3 +310,34 @@ def test_close_during_a_run_asks_then_resume_on_next_start(
     submits = [e for e in first.journal.events(run_id) if e.event.kind == "order_intent"]
     coids = [e.event.client_order_id for e in submits]  # type: ignore[union-attr]
     assert len(coids) == len(set(coids))  # nothing placed twice
+
+
+def test_reset_simulated_account_restores_the_scenario(
+    qtbot: QtBot, make_env: Callable[..., Env]
+) -> None:
+    env = make_env()
+    assert isinstance(env.broker, SimBroker)
+    env.ctx.reset_account = env.broker.reset
+    window = open_window(qtbot, env)
+    assert window.acts.reset_account.isVisible()
+    opening = env.broker.exchange.positions()
+    load(qtbot, window)
+    approve(qtbot, window)
+    window.start_run()
+    finish_run(qtbot, window)
+    assert env.broker.exchange.positions() != opening
+    window.acts.reset_account.trigger()
+    box = window.question
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    box.button(QMessageBox.StandardButton.Reset).click()
+    assert env.broker.exchange.positions() == opening
+    assert env.broker.exchange.orders() == []
+    qtbot.waitUntil(lambda: not window.previews.busy, timeout=10_000)
+    assert len(env.journal.runs()) == 1  # the journal keeps the past run
+
+
+def test_reset_is_hidden_without_a_simulated_account(
+    qtbot: QtBot, make_env: Callable[..., Env]
+) -> None:
+    window = open_window(qtbot, make_env())
+    assert not window.acts.reset_account.isVisible()

@@ -310,6 +310,16 @@ class SimBroker:
             self._subscribers.append(sub)
         return sub
 
+    def reset(self) -> None:
+        """Back to the scenario's opening account: pending fills dropped, orders forgotten."""
+        for task in list(self._tasks):
+            task.cancel()
+        self._fill_due.clear()
+        self._to_schedule.clear()
+        self.exchange = Exchange(self.scenario, now=self._now)
+        self._persist()
+        log.info("sim_account_reset", account_id=self.exchange.account_id)
+
     async def close(self) -> None:
         """Cancel pending fills and end every update stream; idempotent."""
         if self._closed:
