@@ -1,64 +1,72 @@
-"""Token-bucket rate limiter that keeps every 60-s window under the broker's limit."""
+"""A rolling token bucket that keeps every 60-s window under the broker's request limit."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+WINDOW_SECONDS = 60.0
 
 
 class TokenBucket:
-    """`capacity` tokens, refilled at `rate` per second; `acquire()` waits for a token.
+    """`capacity` tokens; a spent token comes back exactly `window` seconds after it was spent.
 
-    For a broker that allows L requests in any 60-s window, capacity + 60 x rate <= L keeps us
-    under it: `for_limit(L)` uses 10% of L as burst and 90% as steady rate.
+    Brokers such as Alpaca count requests in a rolling minute (200 in any 60 s). A classic
+    bucket (refill at a steady rate) must trade burst for rate to stay under such a limit
+    (burst + 60 x rate <= limit) and wastes most of the allowance; returning each token one
+    window after its use is exact: at most `capacity` requests in any `window`, and a burst of
+    `capacity` requests is never delayed. `for_limit` keeps a 5% margin for clock skew.
     """
 
     def __init__(
         self,
-        capacity: float,
-        rate: float,
+        capacity: int,
         *,
+        window: float = WINDOW_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        if capacity < 1 or rate <= 0:
-            raise ValueError("capacity must be >= 1 and rate > 0")
+        if capacity < 1 or window <= 0:
+            raise ValueError("capacity must be >= 1 and window > 0")
         self.capacity = capacity
-        self.rate = rate
+        self.window = window
         self._clock = clock
-        self._tokens = capacity
-        self._stamp = clock()
+        self._sleep = sleep
+        self._spent: deque[float] = deque()  # when each token in use was spent, oldest first
+        self._blocked_until = 0.0
         self._lock = asyncio.Lock()
 
     @classmethod
-    def for_limit(
-        cls, per_minute: int, *, clock: Callable[[], float] = time.monotonic
-    ) -> TokenBucket:
-        """A bucket that stays under `per_minute` requests in every 60-s window."""
-        burst = max(1.0, per_minute * 0.1)
-        return cls(burst, (per_minute - burst) / 60.0, clock=clock)
-
-    def _refill(self) -> None:
-        now = self._clock()
-        self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
-        self._stamp = now
+    def for_limit(cls, per_minute: int, **kwargs: object) -> TokenBucket:
+        """A bucket under `per_minute` requests per rolling minute (5% margin, at least 1)."""
+        margin = max(1, per_minute // 20) if per_minute > 1 else 0
+        return cls(max(1, per_minute - margin), **kwargs)  # type: ignore[arg-type]
 
     def delay_needed(self) -> float:
         """Seconds until a token is available (0 when one is)."""
-        self._refill()
-        return 0.0 if self._tokens >= 1 else (1 - self._tokens) / self.rate
+        now = self._clock()
+        while self._spent and now - self._spent[0] >= self.window:
+            self._spent.popleft()
+        wait = max(0.0, self._blocked_until - now)
+        if len(self._spent) >= self.capacity:
+            wait = max(wait, self._spent[0] + self.window - now)
+        return wait
 
     async def acquire(self) -> None:
         """Take one token, waiting (in order of arrival) until one is available."""
         async with self._lock:
-            while True:
-                wait = self.delay_needed()
-                if wait <= 0:
-                    self._tokens -= 1
-                    return
-                await asyncio.sleep(wait)
+            while (wait := self.delay_needed()) > 0:
+                await self._sleep(wait)
+            self._spent.append(self._clock())
 
     def drain(self, seconds: float) -> None:
-        """After a 429: empty the bucket so the next request waits at least `seconds`."""
-        self._refill()
-        self._tokens = min(self._tokens, 1 - seconds * self.rate)
+        """After a 429: no token for `seconds` (the broker's own count is ahead of ours)."""
+        self._blocked_until = max(self._blocked_until, self._clock() + seconds)
+
+    @property
+    def in_use(self) -> int:
+        """Tokens spent within the current window."""
+        self.delay_needed()
+        return len(self._spent)
