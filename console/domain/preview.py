@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from console.domain.canonical import sha256_hex
 from console.domain.config import Settings
-from console.domain.ids import client_order_id
+from console.domain.ids import client_order_id_prefix, with_symbol
 from console.domain.market import AccountSnapshot
 from console.domain.money import (
     ONE,
@@ -54,6 +54,7 @@ class _Sizer:
         self.settings = settings
         self.equity = snap.equity()
         self.equity_limit = mul(settings.max_order_pct_of_equity, self.equity)
+        self.id_prefix = {side: client_order_id_prefix(plan_digest, attempt, side) for side in Side}
 
     def exceeds_risk(self, amount: Decimal) -> bool:
         """True when an amount is strictly above max_order_notional or the equity share."""
@@ -76,7 +77,7 @@ class _Sizer:
             "status": LegStatus.READY,
             "reason": None,
             "notes": (),
-            "client_order_id": client_order_id(self.plan_digest, self.attempt, side, item.symbol),
+            "client_order_id": with_symbol(self.id_prefix[side], item.symbol),
             "fractionable": asset.fractionable if asset is not None else True,
             "position_qty": self.snap.position(item.symbol),
             "current_weight": item.current_weight,
