@@ -108,7 +108,7 @@ def leg_columns() -> list[Column[Leg]]:
             width=140,
         ),
         Column(
-            "est_qty", "Est qty", value=lambda leg: leg.est_qty, fmt=fmt.qty, align=RIGHT, width=100
+            "est_qty", "Est qty", value=lambda leg: leg.est_qty, fmt=fmt.qty, align=RIGHT, width=112
         ),
         Column(
             "est_notional",

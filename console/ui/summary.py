@@ -49,7 +49,8 @@ class RunSummary:
     planned_buys: Decimal
     slippage_cost: Decimal
     submitted: int
-    filled: int
+    filled: int  # filled in full
+    partly_filled: int  # some quantity filled, then canceled/expired/still open
     equity_after: Decimal | None
     max_abs_drift: Decimal | None
 
@@ -122,7 +123,8 @@ def compute_summary(state: RunState, after: AccountSnapshot | None = None) -> Ru
         planned_buys=_planned(state, Side.BUY),
         slippage_cost=cents_half_up(add(*(row.slippage_cost or ZERO for row in rows))),
         submitted=len(sent),
-        filled=sum(1 for leg in sent if leg.filled_qty > 0),
+        filled=sum(1 for leg in sent if leg.status == "filled"),
+        partly_filled=sum(1 for leg in sent if leg.filled_qty > 0 and leg.status != "filled"),
         equity_after=equity_after,
         max_abs_drift=max(drifts) if drifts else None,
     )

@@ -142,7 +142,8 @@ class SummaryPage(QWidget):
             f"<b style='color:{colour}'>{summary.status.upper()}</b>{halted}<br>"
             f"Sold {fmt.money(summary.sell_proceeds)} of {fmt.money(summary.planned_sells)} planned"
             f" · bought {fmt.money(summary.buy_spent)} of {fmt.money(summary.planned_buys)} planned"
-            f" · {summary.filled}/{summary.submitted} submitted orders filled"
+            f" · {summary.filled}/{summary.submitted} submitted orders filled in full"
+            f"{f', {summary.partly_filled} partly' if summary.partly_filled else ''}"
             f" · slippage vs preview {fmt.signed_money(summary.slippage_cost)} · {drift}"
         )
         self.export.setEnabled(True)

@@ -261,6 +261,11 @@ def test_reapproval_pause(qtbot: QtBot, make_env: Callable[..., Env], answer: bo
         assert state.status == "partial"  # VTI filled half
         assert buys_sent
         assert state.approvals[-1].scope == "buy_phase"
+        qtbot.waitUntil(lambda: window.runs.summary is not None, timeout=10_000)
+        summary = window.runs.summary
+        assert summary is not None and summary.partly_filled == 1
+        assert summary.filled == summary.submitted - 1
+        assert "1 partly" in window.summary_page.totals.text()
     else:
         assert state.status == "halted"
         assert not buys_sent
