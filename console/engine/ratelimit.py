@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 
 WINDOW_SECONDS = 60.0
+_EPSILON = 1e-9
 
 
 class TokenBucket:
@@ -34,7 +35,7 @@ class TokenBucket:
         self.window = window
         self._clock = clock
         self._sleep = sleep
-        self._spent: deque[float] = deque()  # when each token in use was spent, oldest first
+        self._returns: deque[float] = deque()  # when each spent token comes back, oldest first
         self._blocked_until = 0.0
         self._lock = asyncio.Lock()
 
@@ -47,11 +48,13 @@ class TokenBucket:
     def delay_needed(self) -> float:
         """Seconds until a token is available (0 when one is)."""
         now = self._clock()
-        while self._spent and now - self._spent[0] >= self.window:
-            self._spent.popleft()
+        # One criterion for "returned" and for the wait (a nanosecond absorbs float rounding):
+        # a token is either back, or the wait for it is positive.
+        while self._returns and self._returns[0] <= now + _EPSILON:
+            self._returns.popleft()
         wait = max(0.0, self._blocked_until - now)
-        if len(self._spent) >= self.capacity:
-            wait = max(wait, self._spent[0] + self.window - now)
+        if len(self._returns) >= self.capacity:
+            wait = max(wait, self._returns[0] - now)
         return wait
 
     async def acquire(self) -> None:
@@ -59,7 +62,7 @@ class TokenBucket:
         async with self._lock:
             while (wait := self.delay_needed()) > 0:
                 await self._sleep(wait)
-            self._spent.append(self._clock())
+            self._returns.append(self._clock() + self.window)
 
     def drain(self, seconds: float) -> None:
         """After a 429: no token for `seconds` (the broker's own count is ahead of ours)."""
@@ -69,4 +72,4 @@ class TokenBucket:
     def in_use(self) -> int:
         """Tokens spent within the current window."""
         self.delay_needed()
-        return len(self._spent)
+        return len(self._returns)
