@@ -22,7 +22,13 @@ from console.engine.configfile import load_settings
 from console.engine.executor import PhaseExecutor
 from console.engine.gateway import BrokerGateway
 from console.engine.ports import AuthenticationError, Broker, BrokerError, Journal
-from console.engine.session import load_plan_file, load_plan_source, next_attempt, preview_plan
+from console.engine.session import (
+    load_plan_file,
+    load_plan_source,
+    next_attempt,
+    preview_plan,
+    unfinished_run,
+)
 from console.logsetup import configure_logging
 
 log = structlog.get_logger(__name__)
@@ -208,18 +214,19 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                 "approval missing: review `phase-console preview` and pass --yes to run"
             )
         journal = open_journal(args.journal)
-        runs = journal.runs_for_plan(loaded.digest)
-        latest = runs[-1] if runs else None
         executor = PhaseExecutor(gateway, journal, settings)
-        if latest is not None and latest.status == "running":
+        unfinished = unfinished_run(journal, loaded)
+        if unfinished is not None:
             if args.new_attempt:
                 raise RefusedError(
-                    f"run {latest.run_id} of this plan did not finish; run without --new-attempt "
-                    "to resume it first"
+                    f"run {unfinished.run_id} of this plan did not finish; run without "
+                    "--new-attempt to resume it first"
                 )
-            log.info("resuming_run", run_id=latest.run_id)
-            state = await executor.resume(latest.run_id)
+            log.info("resuming_run", run_id=unfinished.run_id)
+            state = await executor.resume(unfinished.run_id)
         else:
+            runs = journal.runs_for_plan(loaded.digest)
+            latest = runs[-1] if runs else None
             if latest is not None and not args.new_attempt:
                 raise RefusedError(
                     f"plan {loaded.plan.plan_id} was already executed (run {latest.run_id}, "

@@ -14,7 +14,7 @@ from console.domain.preview import compute_preview
 from console.domain.preview_model import Preview
 from console.domain.targets import build_targets_plan, parse_targets
 from console.engine.gateway import BrokerGateway
-from console.engine.ports import Journal
+from console.engine.ports import Journal, RunSummary
 
 
 def read_user_file(path: str, limit: int = MAX_PLAN_BYTES) -> bytes:
@@ -89,6 +89,22 @@ async def load_plan_source(
         return loaded, await fetch_snapshot(gateway, symbols)
     snapshot = await fetch_snapshot(gateway, list(parse_targets(path, loaded)))
     return build_targets_plan(path, loaded, snapshot, settings, now()), snapshot
+
+
+def unfinished_run(journal: Journal, loaded: LoadedPlan) -> RunSummary | None:
+    """The plan's run that did not finish, if any (to resume rather than start anew).
+
+    A targets file is a new plan each UTC day, but a run of the same file left unfinished on an
+    earlier day still owns orders at the broker: it is found by the file's plan id.
+    """
+    runs = journal.runs_for_plan(loaded.digest)
+    if runs and runs[-1].status == "running":
+        return runs[-1]
+    if loaded.kind == "targets":
+        same_file = [r for r in journal.runs() if r.plan_id == loaded.plan.plan_id]
+        if same_file and same_file[-1].status == "running":
+            return same_file[-1]
+    return None
 
 
 def next_attempt(journal: Journal | None, plan_digest: str) -> int:
