@@ -253,6 +253,8 @@ class PhaseExecutor:
         """Wait for every leg of the phase to end; return the ids still open at the deadline."""
         last_change = self._clock()
         while True:
+            # Cleared before looking, so a change made while we look (or reconcile) wakes us.
+            self._changed.clear()
             open_legs = [leg for leg in self._phase_legs(side) if not leg.is_terminal]
             if not open_legs or self.halting:
                 return []
@@ -271,7 +273,6 @@ class PhaseExecutor:
                     )
                 await self._reconcile_open(include_unsent=False)  # the stream may have a gap
                 last_change = self._clock()
-            self._changed.clear()
             wait = min(deadline - now, self.tuning.quiet_poll)
             try:
                 async with asyncio.timeout(wait):
