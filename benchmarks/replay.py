@@ -35,10 +35,10 @@ from console.domain.events import (
     RunCompleted,
     RunStarted,
 )
+from console.domain.fold import fold
 from console.domain.orders import OrderSpec, OrderStatus, Side
 from console.domain.preview_model import Funding, Leg, LegStatus
 from console.domain.replay import ReplayIndex
-from console.domain.runstate import fold
 from console.engine.replay import ReplayJournal
 from console.journal.codec import encode_event
 from console.journal.schema import GENESIS_HASH, format_ts, text_record_hash, utc_now

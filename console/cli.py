@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -13,10 +12,19 @@ from typing import Any, NoReturn
 
 import structlog
 
+from console.cli_common import (
+    EXIT_ERROR,
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_RUN_NOT_CLEAN,
+    emit_json,
+)
+from console.cli_journal import journal_command, replay_command
 from console.domain.config import Settings
 from console.domain.errors import InputError
 from console.domain.report import preview_json, preview_table, run_table
-from console.domain.runstate import RunState, fold, run_state_json
+from console.domain.runstate import RunState, run_state_json
 from console.domain.schema import plan_json_schema
 from console.engine.configfile import load_settings
 from console.engine.executor import PhaseExecutor
@@ -33,7 +41,6 @@ from console.logsetup import configure_logging
 
 log = structlog.get_logger(__name__)
 
-EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_RUN_NOT_CLEAN, EXIT_REFUSED = 0, 1, 2, 3, 4
 SUBCOMMANDS = ("preview", "run", "replay", "journal", "schema", "emulator")
 
 
@@ -147,10 +154,6 @@ def build_gui_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _emit(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2) + "\n")
-
-
 def make_broker(args: argparse.Namespace) -> Broker:
     """The broker adapter the arguments select (alpaca imported only when chosen)."""
     if args.broker == "alpaca":
@@ -191,7 +194,7 @@ async def _preview(args: argparse.Namespace, settings: Settings) -> int:
             journal.close()
         await gateway.close()
     if args.format == "json":
-        _emit(preview_json(preview))
+        emit_json(preview_json(preview))
     else:
         sys.stdout.write(preview_table(preview) + "\n")
     return EXIT_OK
@@ -251,104 +254,10 @@ def _seconds(value: float) -> Any:
 def _print_run(fmt: str, state: RunState, gateway: BrokerGateway) -> None:
     requests = gateway.request_figures()
     if fmt == "json":
-        _emit({**run_state_json(state), "broker_requests": requests})
+        emit_json({**run_state_json(state), "broker_requests": requests})
     else:
         footer = f"Broker requests: {requests['total']} ({requests['submit']} submits)"
         sys.stdout.write(run_table(state) + "\n" + footer + "\n")
-
-
-def _replay(args: argparse.Namespace) -> int:
-    from console.journal.store import SqliteJournal
-
-    if not Path(args.journal).exists():
-        raise InputError.single(args.journal, "", "no such journal")
-    with SqliteJournal(args.journal, read_only=True) as journal:
-        result = journal.verify(deep=False)  # the run's payloads are parsed by the fold below
-        if not result.ok:
-            raise InputError.single(
-                args.journal,
-                f"seq {result.first_bad_seq}",
-                f"journal verification failed: {result.detail}",
-            )
-        runs = journal.runs()
-        if not runs:
-            raise InputError.single(args.journal, "", "the journal has no runs")
-        if args.run is None:
-            run = runs[-1]
-        else:
-            matches = [r for r in runs if r.run_id == args.run]
-            if not matches:
-                raise InputError.single(
-                    args.journal, "--run", f"no run {args.run!r} in this journal"
-                )
-            run = matches[0]
-        at = run.last_seq if args.at is None else args.at
-        if at < run.first_seq:
-            raise InputError.single(
-                args.journal,
-                "--at",
-                f"seq {at} is before run {run.run_id} begins "
-                f"(its first event is seq {run.first_seq})",
-            )
-        state = fold(journal.events(run.run_id, upto_seq=at))
-    at_seq = min(at, run.last_seq)
-    if args.format == "json":
-        _emit({**run_state_json(state), "at_seq": at_seq, "last_seq": run.last_seq})
-    else:
-        header = f"Replay of {args.journal} at seq {at_seq} of {run.last_seq}"
-        sys.stdout.write(run_table(state, header=header) + "\n")
-    return EXIT_OK
-
-
-def _journal(args: argparse.Namespace) -> int:
-    from console.journal.store import SqliteJournal
-
-    if not Path(args.journal).exists():
-        raise InputError.single(args.journal, "", "no such journal")
-    with SqliteJournal(args.journal, read_only=True) as journal:
-        if args.journal_command == "verify":
-            result = journal.verify()
-            if not result.ok:
-                sys.stdout.write(f"FAILED at seq {result.first_bad_seq}: {result.detail}\n")
-                sys.stderr.write(
-                    f"{args.journal}: seq {result.first_bad_seq}: "
-                    f"verification failed: {result.detail}\n"
-                )
-                return EXIT_INPUT
-            sys.stdout.write(f"{result.event_count} events: hash chain intact\n")
-            return EXIT_OK
-        runs = journal.runs()
-    if args.format == "json":
-        _emit(
-            [
-                {
-                    "run_id": r.run_id,
-                    "plan_id": r.plan_id,
-                    "plan_digest": r.plan_digest,
-                    "attempt": r.attempt,
-                    "broker": r.broker,
-                    "mode": r.mode,
-                    "started_at": r.started_at,
-                    "status": r.status,
-                    "legs": r.legs,
-                    "filled_notional": format(r.filled_notional, "f"),
-                    "first_seq": r.first_seq,
-                    "last_seq": r.last_seq,
-                }
-                for r in runs
-            ]
-        )
-    else:
-        sys.stdout.write(
-            f"{'Run':<34} {'Plan':<24} {'Att':>3} {'Broker':<10} {'Status':<10} "
-            f"{'Legs':>4} {'Filled':>14}\n"
-        )
-        for r in runs:
-            sys.stdout.write(
-                f"{r.run_id:<34} {r.plan_id[:24]:<24} {r.attempt:>3} {r.broker + '/' + r.mode:<10} "
-                f"{r.status:<10} {r.legs:>4} {r.filled_notional:>14,.2f}\n"
-            )
-    return EXIT_OK
 
 
 def _emulator(args: argparse.Namespace) -> int:
@@ -382,12 +291,12 @@ def dispatch(argv: Sequence[str]) -> int:
     configure_logging(args.verbose)
     settings = load_settings(args.config)  # every command validates its config (exit 2)
     if args.command == "schema":
-        _emit(plan_json_schema())
+        emit_json(plan_json_schema())
         return EXIT_OK
     if args.command == "replay":
-        return _replay(args)
+        return replay_command(args)
     if args.command == "journal":
-        return _journal(args)
+        return journal_command(args)
     if args.command == "emulator":
         return _emulator(args)
     if args.command == "preview":

@@ -23,7 +23,8 @@ from console.domain.events import (
     PhaseStarted,
     RecordedEvent,
 )
-from console.domain.runstate import Incident, RunFolder, RunState, run_state_json
+from console.domain.fold import RunFolder
+from console.domain.runstate import Incident, RunState, run_state_json
 
 MIN_EVERY = 64
 MAX_EVERY = 512

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from console.domain.events import RecordedEvent, RunCompleted
+from console.domain.fold import RunFolder
 from console.domain.money import add
-from console.domain.runstate import RunFolder
 from console.engine.ports import RunSummary
 
 SUMMARY_KINDS = ("run_started", "order_update", "run_completed")

@@ -22,9 +22,10 @@ from console.domain.events import (
     RecordedEvent,
     RunStarted,
 )
+from console.domain.fold import RunFolder
 from console.domain.market import AccountSnapshot
 from console.domain.preview_model import Preview
-from console.domain.runstate import LegState, RunFolder, RunState
+from console.domain.runstate import LegState, RunState
 from console.engine.executor import ExecutorTuning, PhaseExecutor, ReapprovalGate, RunObserver
 from console.engine.gateway import BrokerGateway
 from console.engine.ports import BrokerError, Journal, RunSummary

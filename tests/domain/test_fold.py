@@ -19,9 +19,10 @@ from console.domain.events import (
     event_from_payload,
     event_payload,
 )
+from console.domain.fold import RunFolder, fold
 from console.domain.orders import OrderStatus, Side
 from console.domain.preview import compute_preview
-from console.domain.runstate import RunFolder, derive_status, fold, run_state_json
+from console.domain.runstate import derive_status, run_state_json
 from tests.domain.factories import item, load, plan_doc, snapshot
 
 D = Decimal
@@ -168,7 +169,7 @@ def test_derive_status() -> None:
 
 
 def test_evolve_equals_model_copy() -> None:
-    from console.domain.runstate import _evolve
+    from console.domain.fold import _evolve
 
     events, sell, _ = _start()
     leg = fold(_recorded(events)).leg(sell)

@@ -14,8 +14,8 @@ from console.domain.events import (
     OrderUnknown,
     PhaseCompleted,
 )
+from console.domain.fold import fold
 from console.domain.money import cents_half_up
-from console.domain.runstate import fold
 from tests.domain.factories import item
 from tests.engine.harness import Harness, Recorder, ScriptedGate, execute, scenario
 

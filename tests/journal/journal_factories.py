@@ -236,7 +236,7 @@ def completed(events: list[JournalEvent], status: str) -> RunCompleted:
     from datetime import UTC, datetime
 
     from console.domain.events import RecordedEvent
-    from console.domain.runstate import fold
+    from console.domain.fold import fold
 
     stamp = datetime(2026, 11, 24, tzinfo=UTC)
     state = fold(

@@ -11,10 +11,10 @@ from console.domain.events import (
     LegResized,
     OrderUpdate,
 )
+from console.domain.fold import fold
 from console.domain.money import add
 from console.domain.orders import OrderStatus, Side
 from console.domain.preview_model import Reason
-from console.domain.runstate import fold
 from console.engine.ports import RunSummary
 from console.journal import SqliteJournal
 from tests.journal.helpers_journal import append_all

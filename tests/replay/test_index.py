@@ -8,8 +8,8 @@ import pytest
 
 from console.cli import main
 from console.domain.events import RecordedEvent
+from console.domain.fold import RunFolder, fold
 from console.domain.replay import ReplayIndex, checkpoint_every, replay_json
-from console.domain.runstate import RunFolder, fold
 from console.engine.replay import ReplayError, ReplayJournal
 from console.journal.store import SqliteJournal
 from tests.replay.conftest import Recorded

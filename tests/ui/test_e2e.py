@@ -9,7 +9,7 @@ import pytest
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from console.domain.runstate import fold
+from console.domain.fold import fold
 from tests.ui.conftest import Env, approve, finish_run, load, open_window
 
 pytestmark = [

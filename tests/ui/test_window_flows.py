@@ -14,8 +14,8 @@ from pytestqt.qtbot import QtBot
 
 from console.brokers.sim import SimBroker
 from console.domain.config import Settings
+from console.domain.fold import fold
 from console.domain.market import Quote
-from console.domain.runstate import fold
 from console.engine.ports import Broker
 from console.ui.approval_vm import ApprovalState
 from tests.ui.conftest import (
