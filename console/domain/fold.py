@@ -249,7 +249,9 @@ class RunFolder:
             changes["filled_qty"] = filled_qty
             if avg_price is not None:
                 changes["filled_avg_price"] = avg_price
-        self._update(coid, recorded, **changes)
+        changes["updated_at"] = recorded.ts
+        changes["last_seq"] = recorded.seq
+        self._legs[coid] = _evolve(leg, changes)  # the hot path of replay: no second look-up
 
     def state(self) -> RunState:
         """The frozen RunState after every applied event."""
