@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from PySide6.QtGui import QColor
 
+from console.domain import report
 from console.domain.orders import OrderSpec
 
 _CENT = Decimal("0.01")
@@ -49,11 +50,9 @@ STATUS_BACKGROUNDS: dict[str, QColor] = {
 }
 
 
-def money(value: Decimal | None) -> str:
-    """1,234.57 (half-up to cents); an em dash when unknown."""
-    if value is None:
-        return "—"
-    return f"{value.quantize(_CENT, rounding=ROUND_HALF_UP):,}"
+# One money and one quantity spelling for the CLI tables and the window (domain/report.py).
+money = report.money
+qty = report.qty_text
 
 
 def signed_money(value: Decimal | None) -> str:
@@ -62,16 +61,6 @@ def signed_money(value: Decimal | None) -> str:
         return "—"
     text = money(abs(value))
     return f"−{text}" if value < 0 else f"+{text}"
-
-
-def qty(value: Decimal | None) -> str:
-    """A share quantity without trailing zeros (9 decimals at most)."""
-    if value is None:
-        return "—"
-    if value == 0:
-        return "0"
-    text = format(value.normalize(), "f")
-    return text
 
 
 def price(value: Decimal | None) -> str:
