@@ -1,4 +1,4 @@
-"""scripts/package builds a .deb whose installed binary runs (slow: builds the PyInstaller bundle)."""
+"""scripts/package builds a .deb whose installed binary runs (slow: it builds the bundle)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,15 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = work / "venv"
     made = run([*uv, "venv", "--quiet", "--python", ">=3.11,<3.14", str(env)], cwd=work)
     assert made.returncode == 0, made.stderr
-    install = [*uv, "pip", "install", "--quiet", "--python", str(env / "bin" / "python"), str(wheel)]
+    install = [
+        *uv,
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        str(env / "bin" / "python"),
+        str(wheel),
+    ]
     # From the uv cache when it has everything; from the index otherwise.
     done = run([*install, "--offline"], cwd=work, timeout=600)
     if done.returncode != 0:
