@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -22,7 +23,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from console.domain.config import Settings
-from console.domain.market import Asset, Quote
+from console.domain.market import Asset, MarketClock, Quote
 from console.domain.orders import OrderRequest, OrderSnapshot
 from console.engine.gateway import BrokerGateway
 from console.engine.ports import AccountInfo, Broker, BrokerUnavailableError, CredentialStore
@@ -75,9 +76,15 @@ class DeferredBroker:
         """Assets."""
         return await (await self._real()).get_assets(symbols)
 
-    async def is_market_open(self) -> bool:
+    async def get_clock(self) -> MarketClock:
         """Market clock."""
-        return await (await self._real()).is_market_open()
+        return await (await self._real()).get_clock()
+
+    async def list_orders(
+        self, *, open_only: bool, after: datetime | None = None
+    ) -> list[OrderSnapshot]:
+        """Working orders, or every order since `after`."""
+        return await (await self._real()).list_orders(open_only=open_only, after=after)
 
     async def submit_order(self, request: OrderRequest) -> OrderSnapshot:
         """Submit."""

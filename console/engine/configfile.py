@@ -46,10 +46,19 @@ def settings_from_mapping(source: str, data: dict[str, object]) -> Settings:
     """Validate a mapping of config keys into Settings."""
     known = set(Settings.model_fields)
     issues: list[FieldIssue] = []
-    values: dict[str, Decimal] = {}
+    values: dict[str, Decimal | bool] = {}
     for key, value in data.items():
         if key not in known:
             issues.append(FieldIssue(key, f"unknown key (known: {', '.join(sorted(known))})"))
+            continue
+        if Settings.model_fields[key].annotation is bool:
+            if isinstance(value, bool):
+                values[key] = value
+            else:
+                issues.append(FieldIssue(key, f"expected true or false, got {value!r}"))
+            continue
+        if isinstance(value, bool):
+            issues.append(FieldIssue(key, f"expected a number, got {str(value).lower()}"))
             continue
         try:
             values[key] = to_decimal(value)
@@ -57,7 +66,7 @@ def settings_from_mapping(source: str, data: dict[str, object]) -> Settings:
             issues.append(FieldIssue(key, str(exc)))
     if not issues:
         try:
-            return Settings(**values)
+            return Settings.model_validate(values)
         except ValidationError as exc:
             for error in exc.errors():
                 key = ".".join(str(part) for part in error["loc"])

@@ -120,7 +120,7 @@ class PhaseExecutor(OrderFlow):
     async def start(self, preview: Preview, *, plan_source: str = "") -> RunState:
         """Journal the run and its approval, then execute it to the end."""
         self._run_id = self.journal.new_run_id()
-        settings = {k: format(v, "f") for k, v in self.settings.model_dump().items()}
+        settings = self.settings.as_text()
         await self._append(
             RunStarted(
                 plan_id=preview.plan_id,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
 import structlog
 
-from console.domain.market import Asset, Quote
+from console.domain.market import Asset, MarketClock, Quote
 from console.domain.orders import OrderRequest, OrderSnapshot
 from console.engine.ports import AccountInfo, Broker, BrokerTimeoutError, RateLimitedError
 from console.engine.ratelimit import TokenBucket
@@ -110,9 +111,17 @@ class BrokerGateway:
         """Assets the broker knows."""
         return await self._call("assets", lambda: self.broker.get_assets(symbols))
 
-    async def is_market_open(self) -> bool:
+    async def get_clock(self) -> MarketClock:
         """Market clock."""
-        return await self._call("clock", self.broker.is_market_open)
+        return await self._call("clock", self.broker.get_clock)
+
+    async def list_orders(
+        self, *, open_only: bool, after: datetime | None = None
+    ) -> list[OrderSnapshot]:
+        """The account's working orders, or every order since `after` (one request)."""
+        return await self._call(
+            "orders", lambda: self.broker.list_orders(open_only=open_only, after=after)
+        )
 
     async def submit_order(self, request: OrderRequest) -> OrderSnapshot:
         """Submit one order (raises the port's errors; timeouts mean 'unknown')."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from console.domain.events import JournalEvent, RecordedEvent
-from console.domain.market import Asset, Quote
+from console.domain.market import AccountStatus, Asset, MarketClock, Quote
 from console.domain.orders import OrderRequest, OrderSnapshot
 
 
@@ -37,7 +38,23 @@ class DuplicateClientOrderIdError(BrokerError):
 
 
 class OrderRejectedError(BrokerError):
-    """The broker refused the order request outright (4xx); nothing was placed."""
+    """The broker refused the order request outright (4xx); nothing was placed.
+
+    `code` is the broker's error code (Alpaca: 40310000 insufficient buying power or qty, wash
+    trade; 40310100 pattern day trader protection) and `http_status` the HTTP status, when known.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, http_status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.http_status = http_status
+
+    @property
+    def reason(self) -> str:
+        """The broker's message with its code, as a leg's `reason`."""
+        parts = [str(p) for p in (self.http_status, self.code) if p is not None]
+        return f"{self.message} ({' '.join(parts)})" if parts else self.message
 
 
 class AuthenticationError(BrokerError):
@@ -46,11 +63,12 @@ class AuthenticationError(BrokerError):
 
 @dataclass(frozen=True)
 class AccountInfo:
-    """Account balances."""
+    """Account balances and whether the account may trade."""
 
     account_id: str
     cash: Decimal
     buying_power: Decimal
+    status: AccountStatus = AccountStatus()
 
 
 @runtime_checkable
@@ -63,7 +81,10 @@ class Broker(Protocol):
     | get_positions()        | {symbol: qty}            | same errors                          |
     | get_quotes(symbols)    | {symbol: Quote}          | a symbol with no quote is absent     |
     | get_assets(symbols)    | {symbol: Asset}          | an unknown symbol is absent          |
-    | is_market_open()       | bool                     | same errors                          |
+    | get_clock()            | MarketClock              | same errors                          |
+    | list_orders(open_only, | [OrderSnapshot]          | open_only: every working order of    |
+    |   after)               |                          | the account (anyone's); else every   |
+    |                        |                          | order submitted after `after`        |
     | submit_order(request)  | OrderSnapshot (acked)    | DuplicateClientOrderId: exists, look |
     |                        |                          | it up; OrderRejected: nothing placed;|
     |                        |                          | Timeout/Unavailable: outcome unknown |
@@ -86,7 +107,11 @@ class Broker(Protocol):
 
     async def get_assets(self, symbols: Sequence[str]) -> dict[str, Asset]: ...
 
-    async def is_market_open(self) -> bool: ...
+    async def get_clock(self) -> MarketClock: ...
+
+    async def list_orders(
+        self, *, open_only: bool, after: datetime | None = None
+    ) -> list[OrderSnapshot]: ...
 
     async def submit_order(self, request: OrderRequest) -> OrderSnapshot: ...
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from console.domain.config import Settings
 from console.domain.errors import InputError
-from console.domain.market import AccountSnapshot
+from console.domain.market import AccountSnapshot, OpenOrder
 from console.domain.plan import MAX_PLAN_BYTES, LoadedPlan, parse_plan_bytes
 from console.domain.preview import compute_preview
 from console.domain.preview_model import Preview
@@ -61,7 +61,8 @@ async def fetch_snapshot(gateway: BrokerGateway, symbols: Sequence[str]) -> Acco
     wanted = sorted(set(symbols) | set(positions))
     quotes = await gateway.get_quotes(wanted)
     assets = await gateway.get_assets(wanted)
-    market_open = await gateway.is_market_open()
+    clock = await gateway.get_clock()
+    open_orders = await gateway.list_orders(open_only=True)
     return AccountSnapshot(
         account_id=account.account_id,
         broker=gateway.name,
@@ -71,7 +72,24 @@ async def fetch_snapshot(gateway: BrokerGateway, symbols: Sequence[str]) -> Acco
         positions=positions,
         quotes=quotes,
         assets=assets,
-        market_open=market_open,
+        market_open=clock.is_open,
+        clock=clock,
+        account_status=account.status,
+        open_orders=tuple(
+            OpenOrder(
+                client_order_id=o.client_order_id,
+                broker_order_id=o.broker_order_id,
+                symbol=o.symbol,
+                side=o.side.value,
+                qty=o.qty,
+                notional=o.notional,
+                status=o.status.value,
+                submitted_at=o.updated_at,
+            )
+            for o in open_orders
+        ),
+        as_of=clock.timestamp or datetime.now(UTC),
+        quote_feed=getattr(gateway.broker, "quote_feed", None),
     )
 
 

@@ -16,7 +16,7 @@ import functools
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,7 +25,7 @@ import structlog
 from console.brokers.alpaca.config import AlpacaConfig, AlpacaOptions, KeyringGetter, load_config
 from console.brokers.alpaca.convert import event_for, snapshot_from_order, to_decimal
 from console.brokers.alpaca.orderbook import OrderBook
-from console.domain.market import Asset, Quote
+from console.domain.market import Asset, MarketClock, Quote
 from console.domain.orders import OrderRequest, OrderSnapshot
 from console.engine.ports import (
     AccountInfo,
@@ -209,10 +209,29 @@ class AlpacaBroker:
             )
         return result
 
-    async def is_market_open(self) -> bool:
+    async def get_clock(self) -> MarketClock:
         """Alpaca's market clock."""
         clock = await self._call("get_clock", self._clients.trading.get_clock, read=True)
-        return bool(clock.is_open)
+        return MarketClock(
+            is_open=bool(clock.is_open),
+            timestamp=clock.timestamp,
+            next_open=clock.next_open,
+            next_close=clock.next_close,
+        )
+
+    async def list_orders(
+        self, *, open_only: bool, after: datetime | None = None
+    ) -> list[OrderSnapshot]:
+        """The account's working orders, or every order since `after` (one request)."""
+        request = (
+            self._sdk.open_orders()
+            if open_only or after is None
+            else self._sdk.orders_since(after)
+        )
+        orders = await self._call(
+            "list_orders", lambda: self._clients.trading.get_orders(request), read=True
+        )
+        return [snapshot_from_order(order) for order in orders]
 
     async def submit_order(self, request: OrderRequest) -> OrderSnapshot:
         """Submit a market DAY order under its deterministic client_order_id."""

@@ -73,6 +73,13 @@ def orders_since(after: datetime) -> Any:
     )
 
 
+def open_orders() -> Any:
+    """GET /v2/orders filter: every working order of the account, one full page."""
+    return GetOrdersRequest(
+        status=QueryOrderStatus.OPEN, limit=ORDERS_PAGE, direction=Sort.ASC, nested=False
+    )
+
+
 def latest_quotes(symbols: Sequence[str]) -> Any:
     """Latest-quotes request for many symbols at once."""
     return StockLatestQuoteRequest(symbol_or_symbols=list(symbols))

@@ -19,7 +19,7 @@ from console.brokers.sim.exchange import Exchange, utc_now
 from console.brokers.sim.resources import demo_path
 from console.brokers.sim.scenario import Scenario, load_scenario
 from console.domain.errors import InputError
-from console.domain.market import Asset, Quote
+from console.domain.market import Asset, MarketClock, Quote
 from console.domain.orders import OrderRequest, OrderSnapshot
 from console.engine.ports import (
     AccountInfo,
@@ -235,7 +235,17 @@ class SimBroker:
         """Account id, cash and buying power."""
         await self._request()
         ex = self.exchange
-        return AccountInfo(account_id=ex.account_id, cash=ex.cash, buying_power=ex.buying_power)
+        before = ex.count_account_read()
+        faults = self.scenario.faults
+        if faults.account_errors_after <= before < faults.account_errors_after + faults.account_errors:
+            self._persist()
+            raise BrokerUnavailableError("HTTP 503: service unavailable (scenario fault)")
+        return AccountInfo(
+            account_id=ex.account_id,
+            cash=ex.cash,
+            buying_power=ex.buying_power,
+            status=ex.account_status(),
+        )
 
     async def get_positions(self) -> dict[str, Decimal]:
         """Held quantities by symbol."""
@@ -254,10 +264,17 @@ class SimBroker:
         assets = {symbol: self.exchange.asset(symbol) for symbol in symbols}
         return {symbol: asset for symbol, asset in assets.items() if asset is not None}
 
-    async def is_market_open(self) -> bool:
-        """Whether the simulated market is open."""
+    async def get_clock(self) -> MarketClock:
+        """The simulated market clock."""
         await self._request()
-        return self.exchange.market_open
+        return self.exchange.clock()
+
+    async def list_orders(
+        self, *, open_only: bool, after: datetime | None = None
+    ) -> list[OrderSnapshot]:
+        """Working orders, or every order since `after` (one request)."""
+        await self._request()
+        return self.exchange.list_orders(open_only=open_only, after=after)
 
     async def submit_order(self, request: OrderRequest) -> OrderSnapshot:
         """Place an order (status accepted); its fill follows on the update stream."""
@@ -295,6 +312,8 @@ class SimBroker:
         if before is None:
             log.warning("sim_cancel_unknown_order", order=broker_order_id)
             return
+        if before.symbol in self.scenario.faults.cancel_fail and not before.status.is_terminal:
+            raise BrokerUnavailableError("HTTP 503: cancel not processed (scenario fault)")
         after = self.exchange.cancel(broker_order_id)
         if after is not None and after is not before:
             self._fill_due.pop(broker_order_id, None)
