@@ -7,7 +7,7 @@ from decimal import Decimal
 from console.domain.canonical import sha256_hex
 from console.domain.config import Settings
 from console.domain.ids import client_order_id_prefix, plan_order_prefix, with_symbol
-from console.domain.market import AccountSnapshot
+from console.domain.market import AccountSnapshot, MarketClock
 from console.domain.money import (
     ONE,
     QTY_STEP,
@@ -239,34 +239,41 @@ def spendable_amount(cash: Decimal, buying_power: Decimal, allow_margin: bool) -
     return buying_power if allow_margin else min(cash, buying_power)
 
 
-def market_gate(snapshot: AccountSnapshot, settings: Settings) -> Problem | None:
-    """Why orders placed now could not fill in regular hours (closed, near the close), or None."""
-    clock = snapshot.clock
-    if not snapshot.market_open:
+def clock_problem(
+    is_open: bool, clock: MarketClock | None, settings: Settings
+) -> tuple[Reason, str] | None:
+    """(market_closed | near_close, message saying when it opens or closes), or None."""
+    if not is_open:
         when = ""
         if clock is not None and clock.next_open is not None:
             when = f"; it opens at {clock.next_open.isoformat()}"
             minutes = clock.minutes_to_open()
             if minutes is not None:
                 when += f" (in {_minutes_text(minutes)})"
-        return Problem(
-            code=Reason.MARKET_CLOSED,
-            symbol=None,
-            message=f"the market is closed: market orders would wait for the open{when}",
-        )
+        return Reason.MARKET_CLOSED, f"the market is closed: orders would wait for the open{when}"
     minutes = clock.minutes_to_close() if clock is not None else None
     if minutes is not None and minutes < settings.min_minutes_to_close:
         assert clock is not None and clock.next_close is not None
-        return Problem(
-            code=Reason.NEAR_CLOSE,
-            symbol=None,
-            message=(
-                f"the market closes at {clock.next_close.isoformat()} (in "
-                f"{_minutes_text(minutes)}), fewer than {settings.min_minutes_to_close} minutes "
-                "away: orders might not fill before the close"
-            ),
+        return Reason.NEAR_CLOSE, (
+            f"the market closes at {clock.next_close.isoformat()} (in {_minutes_text(minutes)}), "
+            f"within min_minutes_to_close ({settings.min_minutes_to_close} min): orders might "
+            "not fill before the close"
         )
     return None
+
+
+def clock_refusal(clock: MarketClock, settings: Settings) -> str | None:
+    """Why orders placed now could not fill in regular hours, or None."""
+    problem = clock_problem(clock.is_open, clock, settings)
+    return problem[1] if problem is not None else None
+
+
+def market_gate(snapshot: AccountSnapshot, settings: Settings) -> Problem | None:
+    """The market_closed / near_close problem of a snapshot, or None."""
+    problem = clock_problem(snapshot.market_open, snapshot.clock, settings)
+    if problem is None:
+        return None
+    return Problem(code=problem[0], symbol=None, message=problem[1])
 
 
 def account_gate(snapshot: AccountSnapshot) -> Problem | None:
@@ -279,6 +286,15 @@ def account_gate(snapshot: AccountSnapshot) -> Problem | None:
         symbol=None,
         message=f"the account cannot trade: {reason}",
     )
+
+
+GATE_CODES = frozenset({Reason.MARKET_CLOSED, Reason.NEAR_CLOSE, Reason.ACCOUNT_BLOCKED})
+
+
+def run_refusal(preview: Preview) -> str | None:
+    """Why a run of this preview may not start now (market or account gate), or None."""
+    reasons = [p.message for p in preview.problems if p.code in GATE_CODES]
+    return "; ".join(reasons) if reasons else None
 
 
 def _minutes_text(minutes: Decimal) -> str:

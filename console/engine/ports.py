@@ -61,6 +61,22 @@ class AuthenticationError(BrokerError):
     """Credentials missing or refused."""
 
 
+class RunRefusedError(Exception):
+    """A run may not start (or resume) now: already executed, market or account gate."""
+
+
+class RunLockedError(RunRefusedError):
+    """Another live process is executing this run; the message names it (pid, host, since)."""
+
+
+class RunLock(Protocol):
+    """A held one-executor-per-run lock."""
+
+    def beat(self) -> None: ...
+
+    def release(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class AccountInfo:
     """Account balances and whether the account may trade."""
@@ -164,6 +180,8 @@ class Journal(Protocol):
     | runs()                | [RunSummary]     | every run, oldest first                    |
     | runs_for_plan(digest) | [RunSummary]     | runs of one plan digest, oldest first      |
     | verify(deep)          | VerifyResult     | the first seq whose bytes break the chain  |
+    | lock_run(key)         | RunLock          | RunLockedError while a live process holds  |
+    |                       |                  | it; a dead holder's lock is taken over     |
     | close()               | None             | idempotent                                 |
     """
 
@@ -178,6 +196,8 @@ class Journal(Protocol):
     def runs_for_plan(self, plan_digest: str) -> list[RunSummary]: ...
 
     def verify(self, *, deep: bool = True) -> VerifyResult: ...
+
+    def lock_run(self, key: str) -> RunLock: ...
 
     def close(self) -> None: ...
 

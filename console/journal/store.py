@@ -26,7 +26,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from console.domain.errors import InputError
 from console.domain.events import JournalEvent, RecordedEvent, RunStarted
-from console.engine.ports import RunSummary, VerifyResult
+from console.journal.lock import FileRunLock
+from console.engine.ports import RunLock, RunSummary, VerifyResult
 from console.journal.codec import encode_event, roundtrip_check
 from console.journal.opening import open_journal
 from console.journal.schema import (
@@ -126,6 +127,10 @@ class SqliteJournal:
     def read_only(self) -> bool:
         """True when opened with read_only=True (appends raise)."""
         return self._read_only
+
+    def lock_run(self, key: str) -> RunLock:
+        """The one-executor lock of a plan's runs (RunLockedError while a live process holds it)."""
+        return FileRunLock.acquire(self._path.resolve(), key)
 
     def close(self) -> None:
         """Close the connection; closing twice is harmless."""

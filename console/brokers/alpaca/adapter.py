@@ -224,9 +224,7 @@ class AlpacaBroker:
     ) -> list[OrderSnapshot]:
         """The account's working orders, or every order since `after` (one request)."""
         request = (
-            self._sdk.open_orders()
-            if open_only or after is None
-            else self._sdk.orders_since(after)
+            self._sdk.open_orders() if open_only or after is None else self._sdk.orders_since(after)
         )
         orders = await self._call(
             "list_orders", lambda: self._clients.trading.get_orders(request), read=True

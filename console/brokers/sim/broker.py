@@ -237,7 +237,11 @@ class SimBroker:
         ex = self.exchange
         before = ex.count_account_read()
         faults = self.scenario.faults
-        if faults.account_errors_after <= before < faults.account_errors_after + faults.account_errors:
+        if (
+            faults.account_errors_after
+            <= before
+            < faults.account_errors_after + faults.account_errors
+        ):
             self._persist()
             raise BrokerUnavailableError("HTTP 503: service unavailable (scenario fault)")
         return AccountInfo(

@@ -43,6 +43,7 @@ def unprocessable(message: str) -> OrderRejectedError:
     """A 422 refusal of a malformed or impossible order."""
     return OrderRejectedError(message, code=CODE_UNPROCESSABLE, http_status=422)
 
+
 # Fill prices moved by slippage are rounded half-up to this step; without slippage the quote is
 # used exactly as written.
 PRICE_STEP = Decimal("0.0001")
