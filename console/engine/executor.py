@@ -79,7 +79,7 @@ class Unfinished:
         return f"{self.reason}; orders that may still be working: {orders}"
 
 
-class _Stop(Exception):
+class _StopError(Exception):
     """Ends the drive early with an Unfinished outcome."""
 
     def __init__(self, reason: str) -> None:
@@ -303,7 +303,7 @@ class PhaseExecutor:
                 await self._do_halt()
             still_open = self._open_orders()
             if still_open:
-                raise _Stop("orders whose final state could not be confirmed")
+                raise _StopError("orders whose final state could not be confirmed")
             final = self.state()
             status = derive_status(final.legs, halted=final.halted_reason is not None)
             await self._append(
@@ -312,7 +312,7 @@ class PhaseExecutor:
                 )
             )
             log.info("run_completed", run_id=self._run_id, status=status)
-        except _Stop as stop:
+        except _StopError as stop:
             self._stop_unfinished(stop.reason)
         except JournalWriteError as exc:
             self._stop_unfinished(f"{exc}; submitting stopped, the run can be resumed")
@@ -371,7 +371,7 @@ class PhaseExecutor:
             still_open = await self.orders.cancel(timed_out, "phase_timeout", self._started_at())
             if still_open:
                 # Never go on (nor end) beside orders that may still be working.
-                raise _Stop(f"the {phase_name} phase timed out and cancels were not confirmed")
+                raise _StopError(f"the {phase_name} phase timed out and cancels were not confirmed")
         await self._append(PhaseCompleted(phase=side, timed_out=tuple(timed_out)))
 
     async def _await_terminal(self, side: Side, deadline: float) -> list[str]:
@@ -415,7 +415,7 @@ class PhaseExecutor:
         if open_ids:
             still_open = await self.orders.cancel(open_ids, "halt", self._started_at())
             if still_open:
-                raise _Stop("halt: cancels were not confirmed")
+                raise _StopError("halt: cancels were not confirmed")
 
     async def _read_broker(self) -> tuple[MarketClock, AccountInfo]:
         """The clock and the account, read again (transient failures retried by the gateway)."""
@@ -423,7 +423,7 @@ class PhaseExecutor:
             clock = await self.gateway.get_clock()
             account = await self.gateway.get_account()
         except BrokerError as exc:
-            raise _Stop(f"the broker could not be read between the phases ({exc})") from exc
+            raise _StopError(f"the broker could not be read between the phases ({exc})") from exc
         return clock, account
 
     async def _between_phases(self) -> None:

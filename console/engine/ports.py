@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
@@ -84,7 +84,7 @@ class AccountInfo:
     account_id: str
     cash: Decimal
     buying_power: Decimal
-    status: AccountStatus = AccountStatus()
+    status: AccountStatus = field(default_factory=AccountStatus)
 
 
 @runtime_checkable

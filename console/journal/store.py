@@ -26,9 +26,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from console.domain.errors import InputError
 from console.domain.events import JournalEvent, RecordedEvent, RunStarted
-from console.journal.lock import FileRunLock
 from console.engine.ports import RunLock, RunSummary, VerifyResult
 from console.journal.codec import encode_event, roundtrip_check
+from console.journal.lock import FileRunLock
 from console.journal.opening import open_journal
 from console.journal.schema import (
     APP_NAME,
