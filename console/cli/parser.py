@@ -12,12 +12,12 @@ PROG = "phase-console"
 
 # Every sub-command with its one-line summary: the parser and `--help` read this table.
 COMMANDS: dict[str, str] = {
-    "preview": "preview a plan (plan JSON, targets CSV or `demo`); nothing is submitted",
+    "preview": "preview a plan against the account; nothing is submitted",
     "run": "execute a plan: sells, then buys with the proceeds (needs --yes)",
     "replay": "the state of a journaled run at any event",
-    "journal": "journal maintenance: `journal verify JOURNAL [--head HASH]`, `journal runs`",
+    "journal": "`journal verify JOURNAL [--head HASH]` or `journal runs JOURNAL`",
     "schema": "print the plan JSON Schema",
-    "emulator": "start the loopback Alpaca emulator (for trying --broker alpaca offline)",
+    "emulator": "serve the loopback Alpaca emulator (try --broker alpaca offline)",
 }
 
 _DESCRIPTION = """\
@@ -76,6 +76,10 @@ def _format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "json"), default="table")
 
 
+def _wide(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=14, width=100)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The sub-command parser; its help lists every sub-command."""
     parser = Parser(
@@ -83,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         usage=f"{PROG} [PLAN] [options] | {PROG} COMMAND ... | {PROG} --version",
         description=_DESCRIPTION,
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_wide,
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(
@@ -91,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     def add(name: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=COMMANDS[name], description=COMMANDS[name])
+        return sub.add_parser(
+            name, prog=f"{PROG} {name}", help=COMMANDS[name], description=COMMANDS[name]
+        )
 
     p = add("preview")
     p.add_argument("plan", help="plan JSON, targets CSV or `demo`")
