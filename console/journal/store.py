@@ -313,3 +313,27 @@ class SqliteJournal:
         """
         with self._read() as conn:
             return verify_chain(conn, deep=deep)
+
+    def verify_head(self, head: str, *, deep: bool = True) -> tuple[VerifyResult, int | None]:
+        """Verify the chain and find `head` (a journal_head) in it, in one read snapshot.
+
+        Returns the verification result and the seq of the event whose hash is `head` (None
+        when the chain is broken or no verified event has that hash: the tail was cut off or
+        the whole chain rewritten, which a chain alone cannot see; DESIGN §5).
+        """
+        with self._read() as conn:
+            result = verify_chain(conn, deep=deep)
+            if not result.ok:
+                return result, None
+            row = conn.execute(
+                "SELECT seq FROM events WHERE hash = ? ORDER BY seq LIMIT 1", (head.lower(),)
+            ).fetchone()
+        return result, (int(row[0]) if row is not None else None)
+
+    def head_hash(self, run_id: str) -> str | None:
+        """The hash of the run's last event (its `journal_head`), None for an unknown run."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT hash FROM events WHERE run_id = ? ORDER BY seq DESC LIMIT 1", (run_id,)
+            ).fetchone()
+        return str(row[0]) if row is not None else None

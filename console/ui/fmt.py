@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from PySide6.QtGui import QColor
 
-from console.domain import report
+from console.domain import numfmt
 from console.domain.orders import OrderSpec
 
 _CENT = Decimal("0.01")
@@ -50,9 +50,9 @@ STATUS_BACKGROUNDS: dict[str, QColor] = {
 }
 
 
-# One money and one quantity spelling for the CLI tables and the window (domain/report.py).
-money = report.money
-qty = report.qty_text
+# One money and one quantity spelling for the CLI tables and the window (domain/numfmt.py).
+money = numfmt.money
+qty = numfmt.qty_text
 
 
 def signed_money(value: Decimal | None) -> str:

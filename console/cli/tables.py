@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from console.domain.money import cents_half_up, plain_str
+from console.domain.numfmt import money, price_text, qty_text
 from console.domain.preview_model import Leg, Preview
 from console.domain.runstate import RunState
 
@@ -65,32 +66,6 @@ def preview_json(preview: Preview) -> dict[str, Any]:
             for p in preview.problems
         ],
     }
-
-
-def money(value: Decimal | None) -> str:
-    """1234.5 -> '1,234.50' (half-up cents); None -> '—'."""
-    if value is None:
-        return "—"
-    return f"{cents_half_up(value):,.2f}"
-
-
-def qty_text(value: Decimal | None) -> str:
-    """A quantity without trailing zeros; None -> '—'."""
-    if value is None:
-        return "—"
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
-
-
-def price_text(value: Decimal | None) -> str:
-    """A price with at least 2 decimals; None -> '—'."""
-    if value is None:
-        return "—"
-    text = qty_text(value)
-    whole, _, frac = text.partition(".")
-    return f"{int(whole):,}.{frac.ljust(2, '0')}"
 
 
 def order_text(leg_order: Any) -> str:

@@ -1,0 +1,138 @@
+"""Entry point of the `phase-console` command line: parse, dispatch, map failures to exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import structlog
+
+from console.cli.common import (
+    EXIT_ERROR,
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_REFUSED,
+    RefusedError,
+    UsageError,
+)
+from console.cli.gui import gui_command
+from console.cli.journal import journal_command
+from console.cli.parser import COMMANDS, PROG, build_gui_parser, build_parser
+from console.cli.preview import preview_command
+from console.cli.replay import replay_command
+from console.cli.run import run_command
+from console.cli.tools import emulator_command, schema_command
+from console.domain.errors import InputError
+from console.engine.configfile import load_settings
+from console.engine.ports import AuthenticationError, BrokerError
+from console.logsetup import configure_logging
+
+log = structlog.get_logger(__name__)
+
+SUBCOMMANDS = tuple(COMMANDS)
+DEMO_WORD = "demo"
+
+
+def version() -> str:
+    """The installed distribution's version (package metadata), else the package's own."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("phase-console")
+    except PackageNotFoundError:
+        from console import __version__
+
+        return __version__
+
+
+def resolve_plan(plan: str) -> str:
+    """PLAN as given, or the bundled demo plan for the word `demo` (unless such a file exists)."""
+    if plan == DEMO_WORD and not Path(plan).exists():
+        from console.resources import demo_plan_path
+
+        return str(demo_plan_path())
+    return plan
+
+
+def _default_scenario(scenario: str | None, broker: str) -> str | None:
+    if scenario is None and broker == "sim":
+        from console.resources import demo_scenario_path
+
+        return str(demo_scenario_path())
+    return scenario
+
+
+def dispatch(argv: Sequence[str]) -> int:
+    """Parse and run one command; exceptions map to exit codes in `main`."""
+    if argv and argv[0] in ("-h", "--help", "help"):
+        topic = argv[1:2] if argv[0] == "help" else []
+        if topic and topic[0] in SUBCOMMANDS:
+            build_parser().parse_args([topic[0], "--help"])  # prints it and exits 0
+        build_parser().print_help(sys.stdout)
+        return EXIT_OK
+    if argv and argv[0] == "--version":
+        sys.stdout.write(f"{PROG} {version()}\n")
+        return EXIT_OK
+    if argv and argv[0] in SUBCOMMANDS:
+        args = build_parser().parse_args(argv)
+    else:
+        args = build_gui_parser().parse_args(argv)
+        args.command = "gui"
+    configure_logging(args.verbose)
+    settings = load_settings(args.config)  # every command validates its config (exit 2)
+    if getattr(args, "plan", None) is not None:
+        args.plan = resolve_plan(args.plan)
+    if args.command == "schema":
+        return schema_command(args)
+    if args.command == "replay":
+        return replay_command(args)
+    if args.command == "journal":
+        return journal_command(args)
+    if args.command == "emulator":
+        return emulator_command(args)
+    if args.command == "preview":
+        args.scenario = _default_scenario(args.scenario, args.broker)
+        return asyncio.run(preview_command(args, settings))
+    if args.command == "run":
+        args.scenario = _default_scenario(args.scenario, args.broker)
+        args.plan_source = os.path.abspath(args.plan)
+        return asyncio.run(run_command(args, settings))
+    return gui_command(args, settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run the command and map failures to the exit codes of DESIGN §6."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return dispatch(args)
+    except InputError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_INPUT
+    except UsageError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_INPUT
+    except AuthenticationError as exc:
+        sys.stderr.write(f"error: broker credentials: {exc}\n")
+        return EXIT_INPUT
+    except RefusedError as exc:
+        sys.stderr.write(f"refused: {exc}\n")
+        return EXIT_REFUSED
+    except BrokerError as exc:
+        sys.stderr.write(f"broker error: {type(exc).__name__}: {exc}\n")
+        log.error("broker_error", error=str(exc), exc_info=exc)
+        return EXIT_ERROR
+    except SystemExit as exc:  # argparse after printing `COMMAND --help`
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except Exception as exc:  # the last resort: a short message here, the traceback in the log
+        log.error("unexpected_error", error=repr(exc), exc_info=exc)
+        sys.stderr.write(
+            f"unexpected error: {type(exc).__name__}: {exc} (details in the log file)\n"
+        )
+        return EXIT_ERROR
