@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from console.engine.gateway import BrokerGateway
-from console.engine.ports import Broker, Journal
+from console.engine.ports import Broker, Journal, RunRefusedError
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_RUN_NOT_CLEAN, EXIT_REFUSED = 0, 1, 2, 3, 4
 
 
-class RefusedError(Exception):
+class RefusedError(RunRefusedError):
     """The command was refused (exit 4): plan already executed, approval missing or stale."""
 
 

@@ -15,7 +15,6 @@ from console.cli.common import (
     EXIT_INPUT,
     EXIT_OK,
     EXIT_REFUSED,
-    RefusedError,
     UsageError,
 )
 from console.cli.gui import gui_command
@@ -27,7 +26,7 @@ from console.cli.run import run_command
 from console.cli.tools import emulator_command, schema_command
 from console.domain.errors import InputError
 from console.engine.configfile import load_settings
-from console.engine.ports import AuthenticationError, BrokerError
+from console.engine.ports import AuthenticationError, BrokerError, RunRefusedError
 from console.logsetup import configure_logging
 
 log = structlog.get_logger(__name__)
@@ -118,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AuthenticationError as exc:
         sys.stderr.write(f"error: broker credentials: {exc}\n")
         return EXIT_INPUT
-    except RefusedError as exc:
+    except RunRefusedError as exc:
         sys.stderr.write(f"refused: {exc}\n")
         return EXIT_REFUSED
     except BrokerError as exc:

@@ -48,10 +48,15 @@ def replay_command(args: argparse.Namespace) -> int:
                 f"(its first event is seq {run.first_seq})",
             )
         state = fold(journal.events(run.run_id, upto_seq=at))
+        head = journal.head_hash(run.run_id, upto_seq=at)
     at_seq = min(at, run.last_seq)
+    report = run_state_json(state)
+    if at_seq == run.last_seq and state.status == "running":
+        report["status"] = "unfinished"  # no run_completed: orders may still be working
+    report["journal_head"] = head
     if args.format == "json":
-        emit_json({**run_state_json(state), "at_seq": at_seq, "last_seq": run.last_seq})
+        emit_json({**report, "at_seq": at_seq, "last_seq": run.last_seq})
     else:
         header = f"Replay of {args.journal} at seq {at_seq} of {run.last_seq}"
-        sys.stdout.write(run_table(state, header=header) + "\n")
+        sys.stdout.write(run_table(state, header=header) + f"\nJournal head: {head}\n")
     return EXIT_OK

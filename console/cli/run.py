@@ -19,17 +19,12 @@ from console.cli.common import (
 )
 from console.cli.tables import run_table
 from console.domain.config import Settings
+from console.domain.errors import InputError
 from console.domain.runstate import RunState, run_state_json
-from console.engine.executor import PhaseExecutor
+from console.engine.executor import PhaseExecutor, Unfinished
 from console.engine.gateway import BrokerGateway
 from console.engine.ports import Journal
-from console.engine.session import (
-    load_plan_file,
-    load_plan_source,
-    next_attempt,
-    preview_plan,
-    unfinished_run,
-)
+from console.engine.session import load_plan_file, load_plan_source, start_or_resume
 
 log = structlog.get_logger(__name__)
 
@@ -51,39 +46,54 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
             raise RefusedError(
                 "approval missing: review `phase-console preview` and pass --yes to run"
             )
+        if args.broker == "alpaca" and settings.min_notional < 1:
+            raise InputError.single(
+                "config", "min_notional", "Alpaca refuses orders below $1.00: use at least 1.00"
+            )
         journal = open_journal(args.journal)
         executor = PhaseExecutor(gateway, journal, settings)
-        unfinished = unfinished_run(journal, loaded)
-        if unfinished is not None:
-            if args.new_attempt:
-                raise RefusedError(
-                    f"run {unfinished.run_id} of this plan did not finish; run without "
-                    "--new-attempt to resume it first"
-                )
-            log.info("resuming_run", run_id=unfinished.run_id)
-            state = await executor.resume(unfinished.run_id)
-        else:
-            runs = journal.runs_for_plan(loaded.digest)
-            latest = runs[-1] if runs else None
-            if latest is not None and not args.new_attempt:
-                raise RefusedError(
-                    f"plan {loaded.plan.plan_id} was already executed (run {latest.run_id}, "
-                    f"{latest.status}); pass --new-attempt to run it again"
-                )
-            preview = preview_plan(loaded, snapshot, settings, next_attempt(journal, loaded.digest))
-            state = await executor.start(preview, plan_source=args.plan_source)
+        state = await start_or_resume(
+            executor,
+            journal,
+            loaded,
+            snapshot,
+            settings,
+            new_attempt=args.new_attempt,
+            plan_source=args.plan_source,
+        )
+        head = journal.head_hash(state.run_id)
     finally:
         if journal is not None:
             journal.close()
         await gateway.close()
-    _print_run(args.format, state, gateway)
+    _print_run(args.format, state, gateway, head, executor.unfinished)
+    if executor.unfinished is not None:
+        sys.stderr.write(
+            f"run {state.run_id} unfinished: {executor.unfinished.describe()}; "
+            "run the same command again to resume it\n"
+        )
+        return EXIT_RUN_NOT_CLEAN
     return EXIT_OK if state.status == "succeeded" else EXIT_RUN_NOT_CLEAN
 
 
-def _print_run(fmt: str, state: RunState, gateway: BrokerGateway) -> None:
+def _print_run(
+    fmt: str,
+    state: RunState,
+    gateway: BrokerGateway,
+    head: str | None,
+    unfinished: Unfinished | None,
+) -> None:
     requests = gateway.request_figures()
+    report = run_state_json(state)
+    if unfinished is not None:
+        report["status"] = "unfinished"
+        report["unfinished"] = {"reason": unfinished.reason, "orders": list(unfinished.open_orders)}
+    report["journal_head"] = head
     if fmt == "json":
-        emit_json({**run_state_json(state), "broker_requests": requests})
+        emit_json({**report, "broker_requests": requests})
     else:
         footer = f"Broker requests: {requests['total']} ({requests['submit']} submits)"
-        sys.stdout.write(run_table(state) + "\n" + footer + "\n")
+        lines = [run_table(state), footer, f"Journal head: {head}"]
+        if unfinished is not None:
+            lines.insert(1, f"UNFINISHED: {unfinished.describe()}")
+        sys.stdout.write("\n".join(lines) + "\n")

@@ -55,6 +55,8 @@ def preview_json(preview: Preview) -> dict[str, Any]:
         "holds": list(preview.holds),
         "funding": {
             "buying_power": plain_str(funding.buying_power),
+            "cash": _d(funding.cash),
+            "spendable": _d(funding.spendable),
             "expected_sell_proceeds": plain_str(funding.expected_sell_proceeds),
             "reserve": plain_str(funding.reserve),
             "available_for_buys": plain_str(funding.available_for_buys),
@@ -99,6 +101,43 @@ def _status_text(status: str, reason: str | None, notes: tuple[str, ...] = ()) -
     return " ".join(parts)
 
 
+def age_text(seconds: Decimal | None) -> str:
+    """A quote's age: '4 s', '3 min', '2 h'; '—' when unknown."""
+    if seconds is None:
+        return "—"
+    whole = int(seconds)
+    if whole < 120:
+        return f"{whole} s"
+    if whole < 7200:
+        return f"{whole // 60} min"
+    return f"{whole // 3600} h"
+
+
+def clock_text(preview: Preview) -> str:
+    """'   closes in 2 h 5 min' or '   opens in 14 h 0 min' from the preview's market clock."""
+    clock = preview.account.clock
+    if clock is None:
+        return ""
+    to_close, to_open = clock.minutes_to_close(), clock.minutes_to_open()
+    if to_close is not None:
+        return f" (closes in {_hm(to_close)})"
+    if to_open is not None:
+        return f" (opens in {_hm(to_open)})"
+    return ""
+
+
+def _hm(minutes: Decimal) -> str:
+    hours, mins = divmod(int(minutes), 60)
+    return f"{hours} h {mins} min" if hours else f"{mins} min"
+
+
+def _margin(preview: Preview) -> bool:
+    funding = preview.funding
+    return funding.spendable is not None and funding.spendable == funding.buying_power != (
+        funding.cash if funding.cash is not None else funding.buying_power
+    )
+
+
 def preview_table(preview: Preview) -> str:
     """A preview readable in a 100-column terminal."""
     funding = preview.funding
@@ -108,9 +147,11 @@ def preview_table(preview: Preview) -> str:
         f"Account {preview.account.account_id} ({preview.account.broker} {preview.account.mode})",
         f"Equity {money(preview.equity)}   cash {money(preview.account.cash)}   "
         f"buying power {money(preview.account.buying_power)}   "
-        f"market {'open' if preview.account.market_open else 'CLOSED'}",
+        f"market {'open' if preview.account.market_open else 'CLOSED'}"
+        + clock_text(preview)
+        + (f"   quotes: {preview.account.quote_feed}" if preview.account.quote_feed else ""),
     ]
-    headers = ["Symbol", "Planned", "Price", "Order", "Est qty", "Est notional", "Status"]
+    headers = ["Symbol", "Planned", "Price", "Age", "Order", "Est qty", "Est notional", "Status"]
     for title, legs in (("SELL PHASE", preview.sell), ("BUY PHASE", preview.buy)):
         out += ["", f"{title} ({len(legs)} legs)"]
         rows = [
@@ -118,6 +159,7 @@ def preview_table(preview: Preview) -> str:
                 leg.symbol,
                 money(leg.scaled_amount),
                 price_text(leg.price),
+                age_text(leg.quote_age_seconds),
                 order_text(leg.order),
                 qty_text(leg.est_qty),
                 money(leg.est_notional),
@@ -129,11 +171,14 @@ def preview_table(preview: Preview) -> str:
             ]
             for leg in legs
         ]
-        out += _table(headers, rows, {1, 2, 3, 4, 5}) if rows else ["(none)"]
+        out += _table(headers, rows, {1, 2, 3, 4, 5, 6}) if rows else ["(none)"]
     out += ["", "HOLDS: " + (", ".join(preview.holds) if preview.holds else "(none)"), ""]
     out += [
         "FUNDING",
+        f"  cash                    {money(funding.cash):>16}",
         f"  buying power            {money(funding.buying_power):>16}",
+        f"  spendable               {money(funding.spendable):>16}"
+        + ("   (buying power: allow_margin)" if _margin(preview) else "   (cash: never borrowed)"),
         f"+ expected sell proceeds  {money(funding.expected_sell_proceeds):>16}",
         f"- reserve                 {money(funding.reserve):>16}",
         f"= available for buys      {money(funding.available_for_buys):>16}",

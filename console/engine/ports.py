@@ -180,6 +180,7 @@ class Journal(Protocol):
     | runs()                | [RunSummary]     | every run, oldest first                    |
     | runs_for_plan(digest) | [RunSummary]     | runs of one plan digest, oldest first      |
     | verify(deep)          | VerifyResult     | the first seq whose bytes break the chain  |
+    | head_hash(run_id)     | str | None       | hash of the run's last event (journal_head)|
     | lock_run(key)         | RunLock          | RunLockedError while a live process holds  |
     |                       |                  | it; a dead holder's lock is taken over     |
     | close()               | None             | idempotent                                 |
@@ -198,6 +199,8 @@ class Journal(Protocol):
     def verify(self, *, deep: bool = True) -> VerifyResult: ...
 
     def lock_run(self, key: str) -> RunLock: ...
+
+    def head_hash(self, run_id: str, upto_seq: int | None = None) -> str | None: ...
 
     def close(self) -> None: ...
 

@@ -10,11 +10,13 @@ from console.domain.config import Settings
 from console.domain.errors import InputError
 from console.domain.market import AccountSnapshot, OpenOrder
 from console.domain.plan import MAX_PLAN_BYTES, LoadedPlan, parse_plan_bytes
-from console.domain.preview import compute_preview
+from console.domain.preview import compute_preview, run_refusal
 from console.domain.preview_model import Preview
+from console.domain.runstate import RunState
 from console.domain.targets import build_targets_plan, parse_targets
+from console.engine.executor import PhaseExecutor
 from console.engine.gateway import BrokerGateway
-from console.engine.ports import Journal, RunSummary
+from console.engine.ports import Journal, RunRefusedError, RunSummary
 
 
 def read_user_file(path: str, limit: int = MAX_PLAN_BYTES) -> bytes:
@@ -146,3 +148,42 @@ async def build_preview(
     """Fetch a fresh snapshot and preview the plan for its next attempt."""
     snapshot = await fetch_snapshot(gateway, [item.symbol for item in loaded.plan.items])
     return preview_plan(loaded, snapshot, settings, next_attempt(journal, loaded.digest))
+
+
+async def start_or_resume(
+    executor: PhaseExecutor,
+    journal: Journal,
+    loaded: LoadedPlan,
+    snapshot: AccountSnapshot,
+    settings: Settings,
+    *,
+    new_attempt: bool,
+    plan_source: str = "",
+) -> RunState:
+    """The one path from a loaded plan to its run, for every screen: resume or start, never twice.
+
+    An unfinished run of the plan is resumed (a new attempt is refused until it is); a plan that
+    already ran is refused unless `new_attempt`; otherwise the preview on `snapshot` for the next
+    attempt is started. The executor refuses, too, whatever the caller checked (its lock, the
+    journal and the market/account gate are read under the lock).
+    """
+    unfinished = unfinished_run(journal, loaded)
+    if unfinished is not None:
+        if new_attempt:
+            raise RunRefusedError(
+                f"run {unfinished.run_id} of this plan did not finish; run without "
+                "--new-attempt to resume it first"
+            )
+        return await executor.resume(unfinished.run_id)
+    runs = journal.runs_for_plan(loaded.digest)
+    if runs and not new_attempt:
+        latest = runs[-1]
+        raise RunRefusedError(
+            f"plan {loaded.plan.plan_id} was already executed (run {latest.run_id}, "
+            f"{latest.status}); pass --new-attempt to run it again"
+        )
+    preview = preview_plan(loaded, snapshot, settings, next_attempt(journal, loaded.digest))
+    refusal = run_refusal(preview)
+    if refusal is not None:
+        raise RunRefusedError(refusal)
+    return await executor.start(preview, plan_source=plan_source)

@@ -330,10 +330,12 @@ class SqliteJournal:
             ).fetchone()
         return result, (int(row[0]) if row is not None else None)
 
-    def head_hash(self, run_id: str) -> str | None:
-        """The hash of the run's last event (its `journal_head`), None for an unknown run."""
+    def head_hash(self, run_id: str, upto_seq: int | None = None) -> str | None:
+        """The hash of the run's last event (at or before `upto_seq`): its `journal_head`."""
+        limit = upto_seq if upto_seq is not None else 2**62
         with self._read() as conn:
             row = conn.execute(
-                "SELECT hash FROM events WHERE run_id = ? ORDER BY seq DESC LIMIT 1", (run_id,)
+                "SELECT hash FROM events WHERE run_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1",
+                (run_id, limit),
             ).fetchone()
         return str(row[0]) if row is not None else None

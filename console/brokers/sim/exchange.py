@@ -73,6 +73,7 @@ class Exchange:
         self._counter = 0
         self._fired: set[str] = set()
         self._account_reads = 0
+        self._fills = 0
         self._external: set[str] = set()
         for index, manual in enumerate(scenario.open_orders, start=1):
             broker_id = f"ext-{index:06d}"
@@ -298,6 +299,10 @@ class Exchange:
         return [first, self._store(first, OrderStatus.CANCELED, "canceled", None)]
 
     def _apply_fill(self, order: OrderSnapshot, qty: Decimal, price: Decimal) -> None:
+        self._fills += 1
+        close_after = self.scenario.faults.close_after_fills
+        if close_after and self._fills >= close_after:
+            self.market_open = False
         amount = mul(qty, price)
         held = self._positions.get(order.symbol, ZERO)
         if order.side is Side.BUY:
@@ -374,6 +379,7 @@ class Exchange:
             "fired_faults": sorted(self._fired),
             "external": sorted(self._external),
             "account_reads": self._account_reads,
+            "fills": self._fills,
         }
 
     @classmethod
@@ -399,4 +405,5 @@ class Exchange:
         exchange._fired = {str(key) for key in state["fired_faults"]}
         exchange._external = {str(key) for key in state.get("external", [])}
         exchange._account_reads = int(state.get("account_reads", 0))
+        exchange._fills = int(state.get("fills", 0))
         return exchange

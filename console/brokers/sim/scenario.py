@@ -56,6 +56,8 @@ class Faults(Frozen):
     # After `account_errors_after` good account reads, the next `account_errors` fail (503).
     account_errors: int = Field(default=0, ge=0)
     account_errors_after: int = Field(default=1, ge=0)
+    # The market closes once this many orders have filled (0: never), e.g. between the phases.
+    close_after_fills: int = Field(default=0, ge=0)
 
 
 class ScenarioOpenOrder(Frozen):
@@ -361,6 +363,7 @@ def _read_faults(rd: _Reader, raw: Any) -> Faults:
     errors_after = rd.get(
         obj, "account_errors_after", "faults.account_errors_after", _int_at_least(0)
     )
+    close_after = rd.get(obj, "close_after_fills", "faults.close_after_fills", _int_at_least(0))
     as_ms = _int_at_least(0)
     delays = _symbol_map(
         rd,
@@ -379,6 +382,7 @@ def _read_faults(rd: _Reader, raw: Any) -> Faults:
         cancel_fail=_symbol_list(rd, obj.get("cancel_fail"), "faults.cancel_fail"),
         account_errors=0 if account_errors is None else account_errors,
         account_errors_after=1 if errors_after is None else errors_after,
+        close_after_fills=0 if close_after is None else close_after,
     )
 
 
