@@ -10,7 +10,7 @@ from console.cli.common import EXIT_OK, emit_json
 from console.cli.tables import run_table
 from console.domain.errors import InputError
 from console.domain.fold import fold
-from console.domain.runstate import run_state_json
+from console.domain.replay import replay_json
 
 
 def replay_command(args: argparse.Namespace) -> int:
@@ -50,12 +50,12 @@ def replay_command(args: argparse.Namespace) -> int:
         state = fold(journal.events(run.run_id, upto_seq=at))
         head = journal.head_hash(run.run_id, upto_seq=at)
     at_seq = min(at, run.last_seq)
-    report = run_state_json(state)
+    report = replay_json(state, at, run.last_seq)
     if at_seq == run.last_seq and state.status == "running":
         report["status"] = "unfinished"  # no run_completed: orders may still be working
     report["journal_head"] = head
     if args.format == "json":
-        emit_json({**report, "at_seq": at_seq, "last_seq": run.last_seq})
+        emit_json(report)
     else:
         header = f"Replay of {args.journal} at seq {at_seq} of {run.last_seq}"
         sys.stdout.write(run_table(state, header=header) + f"\nJournal head: {head}\n")
