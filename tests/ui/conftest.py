@@ -20,10 +20,10 @@ from console.engine.gateway import BrokerGateway
 from console.engine.ports import Broker
 from console.engine.tasks import TaskGroup
 from console.journal.store import SqliteJournal
-from console.ui.logbridge import LogBridge
-from console.ui.main_window import MainWindow, WindowContext
+from console.ui.models.logbridge import LogBridge
 from console.ui.prefs import open_settings
-from console.ui.run_vm import executor_factory
+from console.ui.viewmodels.run_vm import executor_factory
+from console.ui.windows.main_window import MainWindow, WindowContext
 
 DATA = Path(__file__).parent / "data"
 DEMO_PLAN = str(demo_path("plan.json"))
