@@ -12,8 +12,8 @@ from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 from console.domain.money import plain_str
 from console.domain.preview_model import Preview
+from console.domain.summary import RunSummary
 from console.ui import fmt
-from console.ui.summary import RunSummary
 
 
 def _d(value: Decimal | None) -> str:

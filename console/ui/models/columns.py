@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtGui import QColor
 
 from console.domain.preview_model import Leg, Problem
+from console.domain.rows import IssueRow, LogRow, MonitorRow, WeightBar
+from console.domain.summary import SummaryRow
 from console.ui import fmt
 from console.ui.models.table_model import CENTER, RIGHT, Column
-
-if TYPE_CHECKING:
-    from console.ui.summary import SummaryRow
-    from console.ui.viewmodels.preview_vm import IssueRow, WeightBar
-    from console.ui.viewmodels.run_vm import MonitorRow
 
 R = TypeVar("R")
 
@@ -27,17 +22,6 @@ LEVEL_COLOURS = {
     "error": fmt.RED,
     "critical": fmt.RED,
 }
-
-
-@dataclass(frozen=True)
-class LogRow:
-    """One structlog record shown in the event-log dock."""
-
-    number: int
-    ts: datetime
-    level: str
-    event: str
-    details: str
 
 
 def _status_fg(status: Callable[[R], str]) -> Callable[[R], QColor | None]:

@@ -11,7 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from console.ui.models.columns import LogRow, log_columns
+from console.domain.rows import LogRow
+from console.ui.models.columns import log_columns
 from console.ui.models.table_model import RecordTableModel
 
 MAX_ROWS = 5000

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from decimal import Decimal
 
 import structlog
 from PySide6.QtCore import QObject, Signal
 
 from console.domain.config import Settings
-from console.domain.errors import FieldIssue, InputError
+from console.domain.errors import InputError
 from console.domain.market import AccountSnapshot
 from console.domain.plan import LoadedPlan
 from console.domain.preview_model import Preview
+from console.domain.rows import WeightBar
 from console.engine.gateway import BrokerGateway
 from console.engine.ports import BrokerError, Journal
 from console.engine.session import (
@@ -26,44 +26,6 @@ from console.engine.session import (
 from console.ui.viewmodels.approval_vm import ApprovalViewModel, Clock
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class IssueRow:
-    """One error of a refused file, split into file, item index, field and message."""
-
-    number: int
-    file: str
-    item: int | None
-    field: str
-    message: str
-
-
-def issue_rows(error: InputError) -> list[IssueRow]:
-    """Every issue of an InputError, with the 0-based item index pulled out of `items[3].x`."""
-    rows: list[IssueRow] = []
-    for number, issue in enumerate(error.issues or (FieldIssue("", "invalid file"),), start=1):
-        item: int | None = None
-        field = issue.path
-        if field.startswith("items[") and "]" in field:
-            index_text = field[len("items[") : field.index("]")]
-            if index_text.isdigit():
-                item = int(index_text)
-                field = field[field.index("]") + 1 :].lstrip(".") or "(item)"
-        rows.append(
-            IssueRow(number=number, file=error.file, item=item, field=field, message=issue.message)
-        )
-    return rows
-
-
-@dataclass(frozen=True)
-class WeightBar:
-    """Current and target weight of one symbol (for the chart and the holds table)."""
-
-    symbol: str
-    action: str
-    current: Decimal
-    target: Decimal
 
 
 class PreviewViewModel(QObject):

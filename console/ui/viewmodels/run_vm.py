@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -25,7 +24,10 @@ from console.domain.events import (
 from console.domain.fold import RunFolder
 from console.domain.market import AccountSnapshot
 from console.domain.preview_model import Preview
-from console.domain.runstate import LegState, RunState
+from console.domain.rows import MonitorRow
+from console.domain.runstate import RunState
+from console.domain.summary import RunSummary as SummaryView
+from console.domain.summary import compute_summary
 from console.engine.executor import ExecutorTuning, PhaseExecutor, ReapprovalGate, RunObserver
 from console.engine.gateway import BrokerGateway
 from console.engine.ports import BrokerError, Journal, RunSummary
@@ -33,8 +35,6 @@ from console.engine.session import fetch_snapshot
 from console.engine.tasks import TaskGroup
 from console.ui.models.columns import monitor_columns
 from console.ui.models.table_model import RecordTableModel
-from console.ui.summary import RunSummary as SummaryView
-from console.ui.summary import compute_summary
 from console.ui.viewmodels.approval_vm import Clock
 
 log = structlog.get_logger(__name__)
@@ -80,19 +80,6 @@ def executor_factory(
         )
 
     return build
-
-
-@dataclass(frozen=True, slots=True)
-class MonitorRow:
-    """One order in the live monitor: the folded leg and when its intent was journaled."""
-
-    leg: LegState
-    first_seen: datetime | None
-
-    @property
-    def key(self) -> str:
-        """Rows are keyed by client order id."""
-        return self.leg.client_order_id
 
 
 class RunViewModel(QObject):

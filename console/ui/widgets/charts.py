@@ -12,8 +12,8 @@ from typing_extensions import override
 
 from console.domain.money import ZERO, add
 from console.domain.preview_model import Funding
+from console.domain.rows import WeightBar
 from console.ui import fmt
-from console.ui.viewmodels.preview_vm import WeightBar
 
 POSITIVE = QColor("#2e7d32")
 NEGATIVE = QColor("#c62828")

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.preview_model import Leg, Preview, Problem
+from console.domain.rows import MonitorRow, WeightBar
+from console.domain.summary import RunSummary, SummaryRow
 from console.ui import fmt
 from console.ui.models.columns import (
     hold_columns,
@@ -23,9 +25,6 @@ from console.ui.models.columns import (
     summary_columns,
 )
 from console.ui.models.table_model import RecordTableModel
-from console.ui.summary import RunSummary, SummaryRow
-from console.ui.viewmodels.preview_vm import WeightBar
-from console.ui.viewmodels.run_vm import MonitorRow
 from console.ui.widgets.charts import FundingPanel, WeightChart
 from console.ui.widgets.tables import RecordTable
 

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.errors import InputError
+from console.domain.rows import IssueRow, issue_rows
 from console.ui import fmt
 from console.ui.models.columns import issue_columns
 from console.ui.models.logbridge import LEVELS, LogBridge, levels_at_least
 from console.ui.models.table_model import RecordTableModel
-from console.ui.viewmodels.preview_vm import IssueRow, issue_rows
 from console.ui.widgets.tables import RecordTable
 
 PROGRESS_STEPS = 1000

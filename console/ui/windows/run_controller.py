@@ -5,10 +5,10 @@ from __future__ import annotations
 from console.domain.events import FundingRecomputed
 from console.domain.orders import Side
 from console.domain.runstate import RunState
+from console.domain.summary import RunSummary, phase_progress
 from console.ui.dialogs.approval import ApprovalDialog
 from console.ui.dialogs.common import ask
 from console.ui.dialogs.reapproval import ReapprovalDialog
-from console.ui.summary import RunSummary, phase_progress
 from console.ui.viewmodels.approval_vm import approval_facts
 from console.ui.windows.context import TAB_MONITOR, TAB_SUMMARY, WindowBase
 

@@ -17,13 +17,13 @@ from PySide6.QtWidgets import (
 
 from console.domain.orders import Side
 from console.domain.replay import ReplayIndex
+from console.domain.rows import MonitorRow
 from console.domain.runstate import RunState
+from console.domain.summary import compute_summary, phase_progress
 from console.ui import fmt
 from console.ui.models.columns import monitor_columns
 from console.ui.models.table_model import RecordTableModel
-from console.ui.summary import compute_summary, phase_progress
 from console.ui.viewmodels.replay_player import SPEEDS, ReplayPlayer
-from console.ui.viewmodels.run_vm import MonitorRow
 from console.ui.widgets.pages import MonitorPage, ReviewPages, SummaryPage
 from console.ui.widgets.panels import PhaseProgress
 from console.ui.widgets.timeline import Timeline
