@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from console.domain.columns import PREVIEW_LEGS, RUN_LEGS
+from console.domain.formatting import money
 from console.domain.money import cents_half_up, plain_str
 from console.domain.preview_model import Leg, Preview
 from console.domain.runstate import RunState
@@ -67,63 +69,6 @@ def preview_json(preview: Preview) -> dict[str, Any]:
     }
 
 
-def money(value: Decimal | None) -> str:
-    """1234.5 -> '1,234.50' (half-up cents); None -> '—'."""
-    if value is None:
-        return "—"
-    return f"{cents_half_up(value):,.2f}"
-
-
-def qty_text(value: Decimal | None) -> str:
-    """A quantity without trailing zeros; None -> '—'."""
-    if value is None:
-        return "—"
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
-
-
-def price_text(value: Decimal | None) -> str:
-    """A price with at least 2 decimals; None -> '—'."""
-    if value is None:
-        return "—"
-    text = qty_text(value)
-    whole, _, frac = text.partition(".")
-    return f"{int(whole):,}.{frac.ljust(2, '0')}"
-
-
-def order_text(leg_order: Any) -> str:
-    """'12.5 sh' or '$1,234.00'; '—' when there is no order."""
-    if leg_order is None:
-        return "—"
-    if leg_order.qty is not None:
-        return f"{qty_text(leg_order.qty)} sh"
-    return f"${money(leg_order.notional)}"
-
-
-def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-
-    def line(cells: list[str]) -> str:
-        parts = [
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "  ".join(parts).rstrip()
-
-    return [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
-
-
-def _status_text(status: str, reason: str | None, notes: tuple[str, ...] = ()) -> str:
-    parts = [status + (f": {reason}" if reason else "")]
-    if notes:
-        parts.append("(" + ", ".join(notes) + ")")
-    return " ".join(parts)
-
-
 def preview_table(preview: Preview) -> str:
     """A preview readable in a 100-column terminal."""
     funding = preview.funding
@@ -135,26 +80,9 @@ def preview_table(preview: Preview) -> str:
         f"buying power {money(preview.account.buying_power)}   "
         f"market {'open' if preview.account.market_open else 'CLOSED'}",
     ]
-    headers = ["Symbol", "Planned", "Price", "Order", "Est qty", "Est notional", "Status"]
     for title, legs in (("SELL PHASE", preview.sell), ("BUY PHASE", preview.buy)):
         out += ["", f"{title} ({len(legs)} legs)"]
-        rows = [
-            [
-                leg.symbol,
-                money(leg.scaled_amount),
-                price_text(leg.price),
-                order_text(leg.order),
-                qty_text(leg.est_qty),
-                money(leg.est_notional),
-                _status_text(
-                    leg.status.value,
-                    leg.reason.value if leg.reason else None,
-                    tuple(n.value for n in leg.notes),
-                ),
-            ]
-            for leg in legs
-        ]
-        out += _table(headers, rows, {1, 2, 3, 4, 5}) if rows else ["(none)"]
+        out += PREVIEW_LEGS.terminal_lines(legs) if legs else ["(none)"]
     out += ["", "HOLDS: " + (", ".join(preview.holds) if preview.holds else "(none)"), ""]
     out += [
         "FUNDING",
@@ -181,22 +109,7 @@ def run_table(state: RunState, *, header: str = "") -> str:
         f"Run {state.run_id}   plan {state.plan_id}   attempt {state.attempt}   "
         f"status {state.status.upper()}"
     )
-    headers = ["Symbol", "Side", "Order", "Status", "Filled qty", "Avg price", "Filled notional"]
-    rows = [
-        [
-            leg.symbol,
-            leg.side.value,
-            order_text(leg.order),
-            _status_text(
-                leg.status, leg.reason if leg.status in ("skipped", "blocked", "rejected") else None
-            ),
-            qty_text(leg.filled_qty),
-            price_text(leg.filled_avg_price),
-            money(leg.filled_notional),
-        ]
-        for leg in state.legs
-    ]
-    out += _table(headers, rows, {2, 4, 5, 6})
+    out += RUN_LEGS.terminal_lines(state.legs)
     out += [
         "",
         f"Sell proceeds {money(state.sell_proceeds)}   Buy spent {money(state.buy_spent)}",

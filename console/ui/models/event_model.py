@@ -14,10 +14,10 @@ from PySide6.QtCore import (
 )
 from typing_extensions import override
 
+from console.domain.columns import EVENTS, ColumnSpec, Tone
 from console.domain.events import RecordedEvent
-from console.ui import fmt
-from console.ui.models.replay_columns import event_columns
-from console.ui.models.table_model import Column
+from console.ui.models.table_model import QT_ALIGN
+from console.ui.palette import tone_colour, tone_shade
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -29,7 +29,7 @@ class EventLogModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.columns: tuple[Column[RecordedEvent], ...] = tuple(event_columns())
+        self.columns: tuple[ColumnSpec[RecordedEvent], ...] = EVENTS.window_columns()
         self._events: tuple[RecordedEvent, ...] = ()
         self._problems: frozenset[int] = frozenset()
         self._visible = 0
@@ -86,11 +86,11 @@ class EventLogModel(QAbstractTableModel):
                 texts = self._texts[row] = [c.text(recorded) for c in self.columns]
             return texts[col]
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(self.columns[col].align.value)
+            return QT_ALIGN[self.columns[col].align]
         if role == Qt.ItemDataRole.ForegroundRole and recorded.seq in self._problems:
-            return fmt.RED
+            return tone_colour(Tone.BAD)
         if role == Qt.ItemDataRole.BackgroundRole and recorded.seq in self._problems:
-            return fmt.STATUS_BACKGROUNDS["rejected"]
+            return tone_shade(Tone.BAD)
         if role == Qt.ItemDataRole.ToolTipRole and col == len(self.columns) - 1:
             return self.data(index, DISPLAY)
         if role == SEQ_ROLE:
@@ -104,5 +104,5 @@ class EventLogModel(QAbstractTableModel):
             if role == DISPLAY:
                 return self.columns[section].header
             if role == Qt.ItemDataRole.TextAlignmentRole:
-                return int(self.columns[section].align.value)
+                return QT_ALIGN[self.columns[section].align]
         return None

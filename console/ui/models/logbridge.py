@@ -11,8 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from console.domain.columns import LOG
 from console.domain.rows import LogRow
-from console.ui.models.columns import log_columns
 from console.ui.models.table_model import RecordTableModel
 
 MAX_ROWS = 5000
@@ -28,7 +28,7 @@ class LogBridge(QObject):
     def __init__(self, parent: QObject | None = None, *, max_rows: int = MAX_ROWS) -> None:
         super().__init__(parent)
         self.model: RecordTableModel[LogRow] = RecordTableModel(
-            log_columns(), key=lambda row: row.number, parent=self
+            LOG.window_columns(), key=lambda row: row.number, parent=self
         )
         self._numbers = itertools.count(1)
         self._max_rows = max_rows

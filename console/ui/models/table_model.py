@@ -1,10 +1,9 @@
-"""One generic table model: declarative columns, rows keyed by id, coalesced change batches."""
+"""The generic Qt table model over the domain's column specs: keyed rows, coalesced repaints."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -17,15 +16,19 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QColor
 from typing_extensions import override
+
+from console.domain.columns import Align, ColumnSpec
+from console.ui.palette import tone_colour, tone_shade
 
 R = TypeVar("R")
 AnyIndex = QModelIndex | QPersistentModelIndex
 
-LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-CENTER = Qt.AlignmentFlag.AlignCenter
+QT_ALIGN: dict[Align, int] = {
+    Align.LEFT: int((Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value),
+    Align.RIGHT: int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value),
+    Align.CENTER: int(Qt.AlignmentFlag.AlignCenter.value),
+}
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 KEY_ROLE = int(Qt.ItemDataRole.UserRole) + 2
@@ -45,42 +48,6 @@ COALESCE_MS = 50
 MAX_RANGES = 24
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return "—"
-    return str(value)
-
-
-@dataclass(frozen=True)
-class Column(Generic[R]):
-    """How one column reads, shows, aligns, explains, sorts and colours a row."""
-
-    key: str
-    header: str
-    value: Callable[[R], object]
-    fmt: Callable[[Any], str] = _text
-    align: Qt.AlignmentFlag = LEFT
-    tooltip: Callable[[R], str | None] | None = None
-    sort_key: Callable[[R], Any] | None = None
-    foreground: Callable[[R], QColor | None] | None = None
-    background: Callable[[R], QColor | None] | None = None
-    width: int = 110
-    status: bool = False  # the column the status filter reads
-    display: Callable[[R], str] | None = None  # text built from the whole row (overrides fmt)
-
-    def text(self, row: R) -> str:
-        """The displayed text of this column for `row`."""
-        if self.display is not None:
-            return self.display(row)
-        return self.fmt(self.value(row))
-
-    def sort_value(self, row: R) -> Any:
-        """The value rows sort by (Decimal and str compare exactly, in Python)."""
-        if self.sort_key is not None:
-            return self.sort_key(row)
-        return self.value(row)
-
-
 def _sortable(value: Any) -> tuple[int, Any]:
     """Order None first, numbers numerically, everything else as text."""
     if value is None:
@@ -95,20 +62,20 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
 
     def __init__(
         self,
-        columns: Sequence[Column[R]],
+        columns: Sequence[ColumnSpec[R]],
         key: Callable[[R], Hashable],
         parent: QObject | None = None,
         *,
         coalesce_ms: int = COALESCE_MS,
     ) -> None:
         super().__init__(parent)
-        self.columns: tuple[Column[R], ...] = tuple(columns)
+        self.columns: tuple[ColumnSpec[R], ...] = tuple(columns)
         self._key = key
         self._rows: list[R] = []
         self._index: dict[Hashable, int] = {}
         self._dirty: set[int] = set()
         self._texts: dict[int, list[str]] = {}  # display texts per row, dropped on change
-        self._aligns = [int(column.align.value) for column in self.columns]
+        self._aligns = [QT_ALIGN[column.align] for column in self.columns]
         self._coalesce_ms = coalesce_ms
         self._last_flush = 0.0
         self._timer = QTimer(self)
@@ -149,9 +116,11 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         column = self.columns[col_no]
         row = self._rows[row_no]
         if kind == _FG:
-            return column.foreground(row) if column.foreground is not None else None
+            return tone_colour(column.tone(row)) if column.tone is not None else None
         if kind == _BG:
-            return column.background(row) if column.background is not None else None
+            if column.tone is None or not column.shade:
+                return None
+            return tone_shade(column.tone(row))
         if kind == _TIP:
             return column.tooltip(row) if column.tooltip is not None else None
         return str(self._key(row))
@@ -167,7 +136,7 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
             if role == Qt.ItemDataRole.DisplayRole:
                 return self.columns[section].header
             if role == Qt.ItemDataRole.TextAlignmentRole:
-                return int(self.columns[section].align.value)
+                return QT_ALIGN[self.columns[section].align]
             return None
         if role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self._rows):
             return str(section + 1)

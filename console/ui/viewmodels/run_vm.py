@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import structlog
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from console.domain.columns import MONITOR
 from console.domain.config import Settings
 from console.domain.events import (
     FundingRecomputed,
@@ -33,7 +34,6 @@ from console.engine.gateway import BrokerGateway
 from console.engine.ports import BrokerError, Journal, RunSummary
 from console.engine.session import fetch_snapshot
 from console.engine.tasks import TaskGroup
-from console.ui.models.columns import monitor_columns
 from console.ui.models.table_model import RecordTableModel
 from console.ui.viewmodels.approval_vm import Clock
 
@@ -110,7 +110,7 @@ class RunViewModel(QObject):
         self._tasks = tasks
         self._clock = clock
         self.monitor: RecordTableModel[MonitorRow] = RecordTableModel(
-            monitor_columns(), key=lambda row: row.key, parent=self
+            MONITOR.window_columns(), key=lambda row: row.key, parent=self
         )
         self.state: RunState | None = None
         self.summary: SummaryView | None = None

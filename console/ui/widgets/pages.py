@@ -14,17 +14,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.columns import HOLDS, PREVIEW_LEGS, PROBLEMS, SUMMARY
 from console.domain.preview_model import Leg, Preview, Problem
 from console.domain.rows import MonitorRow, WeightBar
 from console.domain.summary import RunSummary, SummaryRow
 from console.ui import fmt
-from console.ui.models.columns import (
-    hold_columns,
-    leg_columns,
-    problem_columns,
-    summary_columns,
-)
 from console.ui.models.table_model import RecordTableModel
+from console.ui.palette import status_colour
 from console.ui.widgets.charts import FundingPanel, WeightChart
 from console.ui.widgets.tables import RecordTable
 
@@ -41,16 +37,16 @@ class ReviewPages:
 
     def __init__(self, settings: QSettings | None) -> None:
         self.sell_model: RecordTableModel[Leg] = RecordTableModel(
-            leg_columns(), key=lambda leg: leg.client_order_id
+            PREVIEW_LEGS.window_columns(), key=lambda leg: leg.client_order_id
         )
         self.buy_model: RecordTableModel[Leg] = RecordTableModel(
-            leg_columns(), key=lambda leg: leg.client_order_id
+            PREVIEW_LEGS.window_columns(), key=lambda leg: leg.client_order_id
         )
         self.hold_model: RecordTableModel[WeightBar] = RecordTableModel(
-            hold_columns(), key=lambda bar: bar.symbol
+            HOLDS.window_columns(), key=lambda bar: bar.symbol
         )
         self.problem_model: RecordTableModel[Problem] = RecordTableModel(
-            problem_columns(), key=lambda p: (p.code.value, p.symbol or "")
+            PROBLEMS.window_columns(), key=lambda p: (p.code.value, p.symbol or "")
         )
         self.sell = RecordTable("sell", self.sell_model, settings, statuses=LEG_STATUSES)
         self.buy_table = RecordTable("buy", self.buy_model, settings, statuses=LEG_STATUSES)
@@ -108,7 +104,7 @@ class SummaryPage(QWidget):
     def __init__(self, settings: QSettings | None) -> None:
         super().__init__()
         self.model: RecordTableModel[SummaryRow] = RecordTableModel(
-            summary_columns(), key=lambda row: row.client_order_id
+            SUMMARY.window_columns(), key=lambda row: row.client_order_id
         )
         self.table = RecordTable("summary", self.model, settings, statuses=RUN_STATUSES)
         self.totals = QLabel("No run yet.")
@@ -129,7 +125,7 @@ class SummaryPage(QWidget):
     def show_summary(self, summary: RunSummary) -> None:
         """Show a finished run."""
         self.model.set_rows(summary.rows)
-        colour = fmt.STATUS_COLOURS.get(summary.status, fmt.GREY).name()
+        colour = status_colour(summary.status).name()
         halted = f" — {summary.halted_reason}" if summary.halted_reason else ""
         drift = (
             f"largest residual drift {fmt.pct(summary.max_abs_drift)}"

@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.columns import ISSUES
 from console.domain.errors import InputError
 from console.domain.rows import IssueRow, issue_rows
 from console.ui import fmt
-from console.ui.models.columns import issue_columns
 from console.ui.models.logbridge import LEVELS, LogBridge, levels_at_least
 from console.ui.models.table_model import RecordTableModel
 from console.ui.widgets.tables import RecordTable
@@ -46,7 +46,7 @@ class ErrorPanel(QFrame):
         self.close_button = QPushButton("&Dismiss")
         self.close_button.clicked.connect(self._dismiss)
         self.model: RecordTableModel[IssueRow] = RecordTableModel(
-            issue_columns(), key=lambda row: row.number, parent=self
+            ISSUES.window_columns(), key=lambda row: row.number, parent=self
         )
         self.table = RecordTable("errors", self.model, settings, parent=self)
         self.table.view.setSortingEnabled(False)

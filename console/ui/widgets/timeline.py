@@ -15,8 +15,10 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from typing_extensions import override
 
+from console.domain.columns import Tone
 from console.domain.replay import ReplayIndex
 from console.ui import fmt
+from console.ui.palette import tone_colour
 
 MARGIN = 10
 SELL_BAND = QColor(26, 95, 180, 40)
@@ -109,7 +111,7 @@ class Timeline(QWidget):
             x = self.x_of(position)
             painter.drawLine(QPointF(x, top - 4), QPointF(x, top + groove_h + 2))
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(fmt.RED)
+        painter.setBrush(tone_colour(Tone.BAD) or QColor())
         base = top + groove_h + 4
         for position, _message in self.problem_positions:
             x = self.x_of(position)

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from console.ui.models.table_model import RIGHT, Column, RecordFilterProxy, RecordTableModel
+from console.domain.columns import Align, ColumnSpec
+from console.ui.models.table_model import RecordFilterProxy, RecordTableModel
 from console.ui.prefs import add_recent, open_settings, recent_files
 from console.ui.widgets.tables import RecordTable
 from tests.ui.conftest import DEMO_PLAN
@@ -31,9 +32,9 @@ class Row:
 
 def _model(coalesce_ms: int = 50) -> RecordTableModel[Row]:
     columns = [
-        Column[Row]("key", "Key", value=lambda r: r.key),
-        Column[Row]("status", "Status", value=lambda r: r.status, status=True),
-        Column[Row]("amount", "Amount", value=lambda r: r.amount, fmt=str, align=RIGHT),
+        ColumnSpec[Row]("key", "Key", value=lambda r: r.key),
+        ColumnSpec[Row]("status", "Status", value=lambda r: r.status, status=True),
+        ColumnSpec[Row]("amount", "Amount", value=lambda r: r.amount, fmt=str, align=Align.RIGHT),
     ]
     return RecordTableModel(columns, key=lambda r: r.key, coalesce_ms=coalesce_ms)
 

@@ -15,14 +15,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.columns import MONITOR
 from console.domain.orders import Side
 from console.domain.replay import ReplayIndex
 from console.domain.rows import MonitorRow
 from console.domain.runstate import RunState
 from console.domain.summary import compute_summary, phase_progress
 from console.ui import fmt
-from console.ui.models.columns import monitor_columns
 from console.ui.models.table_model import RecordTableModel
+from console.ui.palette import status_colour
 from console.ui.viewmodels.replay_player import SPEEDS, ReplayPlayer
 from console.ui.widgets.pages import MonitorPage, ReviewPages, SummaryPage
 from console.ui.widgets.panels import PhaseProgress
@@ -93,7 +94,7 @@ class ReplayRunView(QWidget):
         self.timeline.set_index(index)
         self.review = ReviewPages(settings)
         self.monitor_model: RecordTableModel[MonitorRow] = RecordTableModel(
-            monitor_columns(), key=lambda row: row.key, parent=self
+            MONITOR.window_columns(), key=lambda row: row.key, parent=self
         )
         self.monitor = MonitorPage(self.monitor_model, settings)
         self.summary_page = SummaryPage(settings)
@@ -193,7 +194,7 @@ class ReplayRunView(QWidget):
             f"seq <b>{recorded.seq}</b> ({position + 1} of {len(self.index)}) · "
             f"{html.escape(recorded.event.kind)} · {fmt.clock_time(recorded.ts)}{note}"
         )
-        colour = fmt.STATUS_COLOURS.get(state.status, fmt.GREY).name()
+        colour = status_colour(state.status).name()
         halted = f" — {html.escape(state.halted_reason)}" if state.halted_reason else ""
         self.header.setText(
             f"<b>Run {state.run_id}</b> · plan {html.escape(state.plan_id)} · attempt "

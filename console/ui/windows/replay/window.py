@@ -24,11 +24,11 @@ from typing_extensions import override
 from console.domain.runstate import RunState
 from console.engine.ports import Journal
 from console.engine.replay import ReplayError, ReplayJournal
+from console.ui import export as exports
 from console.ui.dialogs.shortcuts import ShortcutsDialog
 from console.ui.models.event_model import EventLogModel
-from console.ui.models.replay_columns import RunListModel
+from console.ui.models.run_list import RunListModel
 from console.ui.widgets.tables import RecordTable
-from console.ui.windows.replay import exports
 from console.ui.windows.replay.view import ReplayRunView
 
 JournalOpener = Callable[[str], Journal]
