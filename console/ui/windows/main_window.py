@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import structlog
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QMessageBox,
     QPushButton,
     QTabWidget,
@@ -16,14 +17,14 @@ from PySide6.QtWidgets import (
 )
 from typing_extensions import override
 
+from console.domain.errors import InputError
 from console.domain.runstate import RunState
+from console.domain.summary import RunSummary
 from console.ui import prefs
-from console.ui.dialogs.approval import ApprovalDialog
 from console.ui.dialogs.common import ask
-from console.ui.dialogs.reapproval import ReapprovalDialog
 from console.ui.dialogs.settings import SettingsDialog
 from console.ui.dialogs.shortcuts import ShortcutsDialog
-from console.ui.viewmodels.approval_vm import ApprovalViewModel
+from console.ui.viewmodels.approval_vm import ApprovalState, ApprovalViewModel
 from console.ui.viewmodels.preview_vm import PreviewViewModel
 from console.ui.viewmodels.run_vm import RunViewModel
 from console.ui.widgets.account_strip import AccountStrip, LiveBanner
@@ -31,15 +32,20 @@ from console.ui.widgets.pages import MonitorPage, ReviewPages, SummaryPage
 from console.ui.widgets.panels import ErrorPanel, LogDock, PhaseProgress
 from console.ui.windows.actions import build_actions
 from console.ui.windows.context import TAB_MONITOR, TAB_SUMMARY, WindowContext
-from console.ui.windows.file_controller import FileIntents
-from console.ui.windows.run_controller import RunControl
+from console.ui.windows.file_controller import FileController
+from console.ui.windows.run_controller import RunController
 
 __all__ = ["TAB_MONITOR", "TAB_SUMMARY", "MainWindow", "WindowContext"]
 log = structlog.get_logger(__name__)
 
 
-class MainWindow(RunControl, FileIntents):
-    """Load, preview, approve, run, monitor, halt and summarise one plan at a time."""
+class MainWindow(QMainWindow):
+    """Load, preview, approve, run, monitor, halt and summarise one plan at a time.
+
+    The window lays out the widgets and routes intents: a RunController owns approval, run,
+    halt, progress, re-approval and resume; a FileController owns open, recent, reset and
+    exports. Each owns its own state and talks back through typed signals.
+    """
 
     closed = Signal()
 
@@ -59,23 +65,28 @@ class MainWindow(RunControl, FileIntents):
         )
         self.acts = build_actions(self)
         self._build(ctx)
+        self.run_control = RunController(
+            ctx.operator, self.approval, self.previews, self.runs, self.progress, self
+        )
+        self.files = FileController(
+            ctx.qsettings,
+            ctx.tasks,
+            self.previews,
+            self.runs,
+            self.acts.recent,
+            self,
+            reset=ctx.reset_account,
+        )
         self._connect()
         self._close_confirmed = False
-        self.approval_dialog: ApprovalDialog | None = None
-        self.reapproval_dialog: ReapprovalDialog | None = None
         self.question: QMessageBox | None = None
         self.settings_dialog: SettingsDialog | None = None
-        self._latest_state: RunState | None = None
-        self._progress_timer = QTimer(self)
-        self._progress_timer.setSingleShot(True)
-        self._progress_timer.setInterval(200)
-        self._progress_timer.timeout.connect(self._show_progress)
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._tick)
         self._ticker.start()
         self._refresh_title()
-        self._refresh_recent()
+        self.files.refresh_recent()
         self._update_actions()
 
     # -- layout --------------------------------------------------------------------------
@@ -146,41 +157,44 @@ class MainWindow(RunControl, FileIntents):
             self.restoreState(layout_state)
 
     def _connect(self) -> None:
-        a = self.acts
-        a.open.triggered.connect(self.choose_file)
-        a.export_csv.triggered.connect(self.choose_csv)
-        a.export_pdf.triggered.connect(self.choose_pdf)
+        a, runs, files = self.acts, self.run_control, self.files
+        a.open.triggered.connect(files.choose_file)
+        a.export_csv.triggered.connect(files.choose_csv)
+        a.export_pdf.triggered.connect(files.choose_pdf)
         a.settings.triggered.connect(self.open_settings)
-        a.reset_account.triggered.connect(self.ask_reset_account)
-        a.reset_account.setVisible(self.ctx.reset_account is not None)
+        a.reset_account.triggered.connect(files.ask_reset_account)
+        a.reset_account.setVisible(files.can_reset)
         a.quit.triggered.connect(self.close)
-        a.refresh.triggered.connect(self.refresh)
-        a.approve.triggered.connect(self.open_approval)
-        a.run.triggered.connect(self.start_run)
-        a.halt.triggered.connect(self.halt)
-        a.resume.triggered.connect(self.offer_resume)
+        a.refresh.triggered.connect(files.refresh)
+        a.approve.triggered.connect(runs.open_approval)
+        a.run.triggered.connect(runs.start_run)
+        a.halt.triggered.connect(runs.halt)
+        a.resume.triggered.connect(runs.offer_resume)
         a.show_log.triggered.connect(self._show_log)
         a.shortcuts.triggered.connect(self.show_shortcuts)
         for number, action in enumerate(a.tabs):
             action.triggered.connect(lambda _=False, n=number: self.tabs.setCurrentIndex(n))
-        self.approve_button.clicked.connect(self.open_approval)
-        self.run_button.clicked.connect(self.start_run)
-        self.halt_button.clicked.connect(self.halt)
-        self.summary_page.export.clicked.connect(self.choose_csv)
-        p, r = self.previews, self.runs
+        self.approve_button.clicked.connect(runs.open_approval)
+        self.run_button.clicked.connect(runs.start_run)
+        self.halt_button.clicked.connect(runs.halt)
+        self.summary_page.export.clicked.connect(files.choose_csv)
+        for controller in (runs, files):
+            controller.message.connect(self._message)
+        runs.actions_changed.connect(self._update_actions)
+        runs.tab_requested.connect(self.tabs.setCurrentIndex)
+        runs.summary_ready.connect(self._summary_ready)
+        files.loaded.connect(self._loaded)
+        files.recent_changed.connect(self._update_actions)
+        p = self.previews
         p.preview_changed.connect(self._preview_changed)
-        p.plan_changed.connect(self._plan_changed)
+        p.plan_changed.connect(self._refresh_title)
         p.account_changed.connect(self._account_changed)
         p.load_failed.connect(self._load_failed)
         p.busy_changed.connect(lambda _busy: self._update_actions())
         p.message.connect(self._message)
         self.approval.changed.connect(self._approval_changed)
         self.approval.voided.connect(lambda why: self._message(f"Approval void: {why}"))
-        r.state_changed.connect(self._run_state)
-        r.run_finished.connect(self._run_finished)
-        r.run_failed.connect(lambda why: self._message(f"Run failed: {why}"))
-        r.summary_ready.connect(self._summary_ready)
-        r.reapproval_requested.connect(self._reapproval)
+        self.runs.run_finished.connect(self._close_if_confirmed)
         self.error_panel.dismissed.connect(self.previews.dismiss_error)
 
     # -- state shown --------------------------------------------------------------------
@@ -192,24 +206,73 @@ class MainWindow(RunControl, FileIntents):
     def start(self, plan: str | None = None) -> None:
         """After the window is shown: load the plan (or the account) and offer a resume."""
         if plan:
-            self.open_path(plan)
+            self.files.open_path(plan)
         else:
-            self.refresh()
+            self.files.refresh()
         if self.runs.unfinished_runs():
-            self.offer_resume()
+            self.run_control.offer_resume()
 
-    def _plan_changed(self) -> None:
-        self._refresh_title()
+    def _message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15000)
+
+    def _refresh_title(self) -> None:
+        self.setWindowTitle(f"Phase Console — {self.previews.plan_id or 'no plan'}")
+
+    def _update_actions(self) -> None:
+        running, busy = self.runs.running, self.previews.busy
+        has_preview = self.previews.preview is not None
+        can_approve = has_preview and not running and not busy
+        can_run = self.approval.state is ApprovalState.APPROVED and not running and not busy
+        a = self.acts
+        for action, button, enabled in (
+            (a.approve, self.approve_button, can_approve),
+            (a.run, self.run_button, can_run),
+            (a.halt, self.halt_button, running),
+        ):
+            action.setEnabled(enabled)
+            button.setEnabled(enabled)
+        a.open.setEnabled(not running)
+        a.recent.setEnabled(not running and bool(prefs.recent_files(self.ctx.qsettings)))
+        a.refresh.setEnabled(not busy)
+        a.export_pdf.setEnabled(has_preview)
+        a.export_csv.setEnabled(has_preview or self.runs.summary is not None)
+        a.resume.setEnabled(not running)
 
     def _preview_changed(self) -> None:
         preview = self.previews.preview
         if preview is None:
             return
         self.review.show_preview(preview, self.previews.weights())
-        if self.approval_dialog is not None and self.approval_dialog.isVisible():
-            self.approval_dialog.reject()
-            self._message("The preview changed: review it and approve again")
+        self.run_control.close_stale_approval()
         self._update_actions()
+
+    def _approval_changed(self) -> None:
+        self.approval_label.setText(self.approval.describe())
+        self._update_actions()
+
+    def _loaded(self, _path: str) -> None:
+        self.error_panel.hide()
+        self.tabs.setCurrentIndex(0)
+
+    def _load_failed(self, error: InputError) -> None:
+        self.error_panel.show_error(error, self.previews.plan_id)
+        self._message(f"Could not load {error.file}")
+
+    def _summary_ready(self, summary: RunSummary) -> None:
+        self.summary_page.show_summary(summary)
+        self.tabs.setCurrentIndex(TAB_SUMMARY)
+
+    @override
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    @override
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.files.open_path(files[0])
 
     def _account_changed(self) -> None:
         self.strip.set_account(self.previews.account, self.previews.equity)
@@ -278,7 +341,11 @@ class MainWindow(RunControl, FileIntents):
         log.warning(
             "closing_during_run", run_id=self.runs.state.run_id if self.runs.state else None
         )
-        self.spawn(self._interrupt_and_close(), name="close-during-run")
+        self.ctx.tasks.spawn(self._interrupt_and_close(), name="close-during-run")
+
+    def _close_if_confirmed(self, _state: RunState) -> None:
+        if self._close_confirmed:
+            self.close()
 
     async def _interrupt_and_close(self) -> None:
         await self.runs.interrupt()

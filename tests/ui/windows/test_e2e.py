@@ -82,7 +82,7 @@ def test_demo_runs_end_to_end_and_summary_equals_the_journal(
     assert not window.acts.run.isEnabled()
 
     out = env.tmp / "summary.csv"
-    window.export_csv(str(out))
+    window.files.export_csv(str(out))
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("client_order_id,symbol,side,status")
     assert len([line for line in lines[1:] if line.startswith("pc-")]) == len(journaled.legs)
@@ -93,8 +93,8 @@ def test_preview_exports_csv_and_pdf(qtbot: QtBot, make_env: Callable[..., Env])
     window = open_window(qtbot, env)
     load(qtbot, window)
     csv_path, pdf_path = env.tmp / "preview.csv", env.tmp / "preview.pdf"
-    window.export_csv(str(csv_path))
-    window.export_pdf(str(pdf_path))
+    window.files.export_csv(str(csv_path))
+    window.files.export_pdf(str(pdf_path))
     rows = csv_path.read_text(encoding="utf-8").splitlines()
     assert len(rows) == 1 + 13
     assert "-3104.7719328417" not in rows[1]  # planned amounts are |trade_amount|

@@ -18,6 +18,7 @@ from console.domain.fold import fold
 from console.domain.market import Quote
 from console.engine.ports import Broker
 from console.ui.viewmodels.approval_vm import ApprovalState
+from console.ui.windows.main_window import MainWindow
 from tests.ui.conftest import (
     DATA,
     DEMO_PLAN,
@@ -58,11 +59,16 @@ class ShiftedQuotes:
         }
 
 
-def _answer(qtbot: QtBot, window: object, name: str, button_text: str) -> None:
-    box = window.question
-    assert isinstance(box, QMessageBox)
-    assert box.objectName() == name
-    qtbot.waitUntil(box.isVisible)
+def _answer(qtbot: QtBot, window: MainWindow, name: str, button_text: str) -> None:
+    """Click a button of the visible question box `name` (the window's or a controller's)."""
+
+    def visible() -> QMessageBox | None:
+        boxes = [b for b in window.findChildren(QMessageBox, name) if b.isVisible()]
+        return boxes[-1] if boxes else None
+
+    qtbot.waitUntil(lambda: visible() is not None)
+    box = visible()
+    assert box is not None
     for button in box.buttons():
         if button.text().replace("&", "") == button_text:
             button.click()
@@ -76,7 +82,7 @@ def test_bad_file_lists_every_error_and_keeps_the_plan(
     window = open_window(qtbot, make_env("fast"))
     load(qtbot, window)
     preview = window.previews.preview
-    window.open_path(str(DATA / "bad_plan.json"))
+    window.files.open_path(str(DATA / "bad_plan.json"))
     qtbot.waitUntil(window.error_panel.isVisible, timeout=5000)
     rows = window.error_panel.model.rows()
     qtmodeltester.check(window.error_panel.model)
@@ -134,7 +140,7 @@ def test_ttl_expiry_voids_the_approval(qtbot: QtBot, make_env: Callable[..., Env
     assert window.approval.state is ApprovalState.VOID
     assert "expired" in window.approval.reason
     assert not window.acts.run.isEnabled()
-    window.start_run()  # refused: nothing starts
+    window.run_control.start_run()  # refused: nothing starts
     assert not window.runs.running
 
 
@@ -143,8 +149,8 @@ def test_stale_preview_cannot_be_approved(qtbot: QtBot, make_env: Callable[..., 
     env = make_env("fast", clock=clock, settings=Settings(approval_ttl_seconds=Decimal(60)))
     window = open_window(qtbot, env)
     load(qtbot, window)
-    window.open_approval()
-    dialog = window.approval_dialog
+    window.run_control.open_approval()
+    dialog = window.run_control.approval_dialog
     assert dialog is not None
     assert dialog.approve_button.isEnabled()
     assert "1:00" in dialog.countdown.text()
@@ -166,7 +172,7 @@ def test_drift_beyond_the_band_voids_the_approval(
     load(qtbot, window)
     approve(qtbot, window)
     shifted[0].factor = Decimal("1.005")  # inside the 1% band: the approval stands
-    window.refresh()
+    window.files.refresh()
     qtbot.waitUntil(lambda: not window.previews.busy and window.previews.preview is not None)
     qtbot.waitUntil(
         lambda: (
@@ -179,7 +185,7 @@ def test_drift_beyond_the_band_voids_the_approval(
     )
     assert window.approval.state is ApprovalState.APPROVED
     shifted[0].factor = Decimal("1.02")
-    window.refresh()
+    window.files.refresh()
     qtbot.waitUntil(lambda: window.approval.state is ApprovalState.VOID, timeout=5000)
     assert "band" in window.approval.reason
     assert "moved" in window.approval.reason
@@ -198,8 +204,8 @@ def test_live_approval_needs_the_account_code(qtbot: QtBot, make_env: Callable[.
     assert window.live_banner is not None
     assert window.live_banner.isVisible()
     load(qtbot, window)
-    window.open_approval()
-    dialog = window.approval_dialog
+    window.run_control.open_approval()
+    dialog = window.run_control.approval_dialog
     assert dialog is not None
     assert dialog.code is not None
     assert not dialog.approve_button.isEnabled()
@@ -215,7 +221,7 @@ def test_halt_mid_run_cancels_open_orders(qtbot: QtBot, make_env: Callable[..., 
     window = open_window(qtbot, env)
     load(qtbot, window)
     approve(qtbot, window)
-    window.start_run()
+    window.run_control.start_run()
     qtbot.waitUntil(
         lambda: (
             window.runs.state is not None
@@ -242,9 +248,9 @@ def test_reapproval_pause(qtbot: QtBot, make_env: Callable[..., Env], answer: bo
     window = open_window(qtbot, env)
     load(qtbot, window)
     approve(qtbot, window)
-    window.start_run()
-    qtbot.waitUntil(lambda: window.reapproval_dialog is not None, timeout=10_000)
-    dialog = window.reapproval_dialog
+    window.run_control.start_run()
+    qtbot.waitUntil(lambda: window.run_control.reapproval_dialog is not None, timeout=10_000)
+    dialog = window.run_control.reapproval_dialog
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible)
     assert window.runs.paused
@@ -281,7 +287,7 @@ def test_close_during_a_run_asks_then_resume_on_next_start(
     window = open_window(qtbot, first)
     load(qtbot, window)
     approve(qtbot, window)
-    window.start_run()
+    window.run_control.start_run()
     qtbot.waitUntil(
         lambda: (
             window.runs.state is not None
@@ -328,11 +334,11 @@ def test_reset_simulated_account_restores_the_scenario(
     opening = env.broker.exchange.positions()
     load(qtbot, window)
     approve(qtbot, window)
-    window.start_run()
+    window.run_control.start_run()
     finish_run(qtbot, window)
     assert env.broker.exchange.positions() != opening
     window.acts.reset_account.trigger()
-    box = window.question
+    box = window.files.question
     assert isinstance(box, QMessageBox) and box.isVisible()
     box.button(QMessageBox.StandardButton.Reset).click()
     assert env.broker.exchange.positions() == opening
