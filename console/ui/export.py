@@ -20,6 +20,7 @@ from console.domain.replay import replay_json
 from console.domain.runstate import RunState
 from console.domain.summary import RunSummary
 from console.ui import fmt
+from console.ui.assets import report_css
 
 R = TypeVar("R")
 
@@ -111,9 +112,7 @@ def preview_pdf(preview: Preview, path: str | Path, source: str = "") -> None:
     writer.setTitle(f"Rebalance preview {preview.plan_id}")
     writer.setCreator("Phase Console")
     document = QTextDocument()
-    document.setDefaultStyleSheet(
-        "body{font-size:8pt;} th{background:#e0e0e0;} td,th{font-size:7pt;}"
-    )
+    document.setDefaultStyleSheet(report_css())
     document.setHtml(preview_html(preview, source))
     document.setPageSize(writer.pageLayout().paintRectPixels(writer.resolution()).size().toSizeF())
     document.print_(writer)

@@ -70,6 +70,14 @@ def css_colour(tone: Tone) -> str:
     return f"color:{_tones()[tone].name()};"
 
 
+def css_frame(tone: Tone) -> str:
+    """A style-sheet declaration for a framed, tinted panel of a tone (e.g. the error panel)."""
+    border = _tones()[tone]
+    shade = tone_shade(tone) or QColor()
+    tint = f"rgba({shade.red()},{shade.green()},{shade.blue()},{shade.alpha()})"
+    return f"border:2px solid {border.name()};background:{tint};"
+
+
 def css_badge(tone: Tone) -> str:
     """A style-sheet declaration for a solid badge of a tone: readable text on its hue."""
     background = QColor(*_HUES[tone])

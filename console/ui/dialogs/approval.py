@@ -16,8 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.columns import Tone
 from console.ui import fmt
 from console.ui.dialogs.common import bold as _bold
+from console.ui.palette import css_colour
 from console.ui.viewmodels.approval_vm import ApprovalFacts
 
 
@@ -62,7 +64,7 @@ class ApprovalDialog(QDialog):
         if facts.warnings:
             warn = QLabel("\n".join(f"⚠ {w}" for w in facts.warnings))
             warn.setWordWrap(True)
-            warn.setStyleSheet("color:#b26a00;")
+            warn.setStyleSheet(css_colour(Tone.WARN))
             form.addRow("Warnings:", warn)
         self.countdown = QLabel()
         self.countdown.setObjectName("ttlCountdown")
@@ -75,7 +77,7 @@ class ApprovalDialog(QDialog):
             self.code.setMaxLength(4)
             self.code.textChanged.connect(self._update)
             live = QLabel("LIVE account: type the last 4 characters of the account number")
-            live.setStyleSheet("color:#b3261e;font-weight:bold;")
+            live.setStyleSheet(css_colour(Tone.BAD) + "font-weight:bold;")
             live.setWordWrap(True)
             form.addRow(live)
             form.addRow("Account code:", self.code)
@@ -113,10 +115,10 @@ class ApprovalDialog(QDialog):
         left = self._time_left()
         if left > 0:
             self.countdown.setText(f"{fmt.duration(left)} — approve before it expires")
-            self.countdown.setStyleSheet("color:#b26a00;" if left < 60 else "")
+            self.countdown.setStyleSheet(css_colour(Tone.WARN) if left < 60 else "")
         else:
             self.countdown.setText("expired — close this dialog and refresh quotes (F5)")
-            self.countdown.setStyleSheet("color:#b3261e;font-weight:bold;")
+            self.countdown.setStyleSheet(css_colour(Tone.BAD) + "font-weight:bold;")
         self.approve_button.setEnabled(self.can_approve())
 
     def _approve(self) -> None:

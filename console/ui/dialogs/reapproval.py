@@ -15,9 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.columns import Tone
 from console.domain.events import FundingRecomputed
 from console.ui import fmt
 from console.ui.dialogs.common import bold as _bold
+from console.ui.palette import css_badge
 
 
 class ReapprovalDialog(QDialog):
@@ -61,7 +63,7 @@ class ReapprovalDialog(QDialog):
         self.continue_button.setObjectName("continueButton")
         self.halt_button = QPushButton("&Halt run")
         self.halt_button.setObjectName("haltButton")
-        self.halt_button.setStyleSheet("background:#b3261e;color:white;font-weight:bold;")
+        self.halt_button.setStyleSheet(css_badge(Tone.BAD) + "font-weight:bold;")
         buttons = QDialogButtonBox()
         buttons.addButton(self.continue_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(self.halt_button, QDialogButtonBox.ButtonRole.RejectRole)

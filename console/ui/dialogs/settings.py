@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.columns import Tone
 from console.engine.ports import CredentialStore
 from console.engine.tasks import TaskGroup
 from console.ui import prefs
+from console.ui.palette import css_colour
 
 log = structlog.get_logger(__name__)
 
@@ -35,7 +37,6 @@ ENDPOINT_VARS = (
     ("Market data endpoint", "APCA_API_DATA_URL", "not set: Alpaca market data"),
 )
 CONFIRM_WORD = "LIVE"
-OK_STYLE, ERROR_STYLE, WARN_STYLE = "color:#1b7f3b;", "color:#b3261e;", "color:#b26a00;"
 
 
 class ConnectionChecker(Protocol):
@@ -129,7 +130,7 @@ class SettingsDialog(QDialog):
             "Test connection uses the fields, or the keyring when both fields are empty."
         )
         hint.setWordWrap(True)
-        hint.setStyleSheet("color:#5f6368;")
+        hint.setStyleSheet(css_colour(Tone.MUTED))
         form.addRow(hint)
         return box
 
@@ -191,7 +192,7 @@ class SettingsDialog(QDialog):
                 f"Unavailable: {problem}. Set {KEY_ID_VAR} and {SECRET_VAR} in the environment "
                 "instead."
             )
-            self.keyring_status.setStyleSheet(WARN_STYLE)
+            self.keyring_status.setStyleSheet(css_colour(Tone.WARN))
             return
         stored = [name for name in (KEY_ID_VAR, SECRET_VAR) if self._credentials.has(name)]
         if len(stored) == 2:
@@ -278,7 +279,7 @@ class SettingsDialog(QDialog):
 
     def _show(self, ok: bool, text: str) -> None:
         self.result_label.setText(text)
-        self.result_label.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
+        self.result_label.setStyleSheet(css_colour(Tone.GOOD if ok else Tone.BAD))
 
     # -- live opt-in ---------------------------------------------------------------------
     def live_confirmed(self) -> bool:
@@ -295,14 +296,14 @@ class SettingsDialog(QDialog):
                 "Live trading is ON: the Alpaca broker trades the LIVE account from its next "
                 f"start (this session: {self._session_mode})."
             )
-            self.live_status.setStyleSheet(ERROR_STYLE + "font-weight:bold;")
+            self.live_status.setStyleSheet(css_colour(Tone.BAD) + "font-weight:bold;")
         elif checked:
             self.save_live.setEnabled(self.live_confirmed())
             self.live_status.setText(
                 f"Type {CONFIRM_WORD} and save to trade real money. Every LIVE approval also asks "
                 "for the last 4 characters of the account."
             )
-            self.live_status.setStyleSheet(WARN_STYLE)
+            self.live_status.setStyleSheet(css_colour(Tone.WARN))
         else:
             self.save_live.setEnabled(saved)
             self.live_status.setText(

@@ -23,7 +23,7 @@ _HIDDEN_KEYS = frozenset({"event", "level", "timestamp", "logger", "exc_info", "
 class LogBridge(QObject):
     """Receives structlog records on any thread and appends them to `model` on the GUI thread."""
 
-    record = Signal(object)
+    record = Signal(LogRow)
 
     def __init__(self, parent: QObject | None = None, *, max_rows: int = MAX_ROWS) -> None:
         super().__init__(parent)
@@ -66,7 +66,7 @@ class LogBridge(QObject):
             logging.getLogger().removeHandler(self._handler)
             self._handler = None
 
-    @Slot(object)
+    @Slot(LogRow)
     def _append(self, row: LogRow) -> None:
         if self.model.rowCount() >= self._max_rows:
             self.model.drop_first(self._max_rows // 10)

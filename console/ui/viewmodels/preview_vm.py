@@ -34,7 +34,7 @@ class PreviewViewModel(QObject):
     plan_changed = Signal()
     preview_changed = Signal()
     account_changed = Signal()
-    load_failed = Signal(object)  # InputError
+    load_failed = Signal(InputError)
     busy_changed = Signal(bool)
     message = Signal(str)
 

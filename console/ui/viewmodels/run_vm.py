@@ -86,11 +86,11 @@ class RunViewModel(QObject):
     """Feeds every journaled event through RunFolder and shows the folded state, coalesced."""
 
     run_started = Signal(str)
-    state_changed = Signal(object)  # RunState
-    run_finished = Signal(object)  # RunState
+    state_changed = Signal(RunState)
+    run_finished = Signal(RunState)
     run_failed = Signal(str)
-    summary_ready = Signal(object)  # console.ui.summary.RunSummary
-    reapproval_requested = Signal(object)  # FundingRecomputed
+    summary_ready = Signal(SummaryView)
+    reapproval_requested = Signal(FundingRecomputed)
     reapproval_resolved = Signal(bool)
 
     def __init__(

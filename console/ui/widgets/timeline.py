@@ -18,13 +18,11 @@ from typing_extensions import override
 from console.domain.columns import Tone
 from console.domain.replay import ReplayIndex
 from console.ui import fmt
-from console.ui.palette import tone_colour
+from console.ui.palette import tone_colour, tone_shade
 
 MARGIN = 10
-SELL_BAND = QColor(26, 95, 180, 40)
-BUY_BAND = QColor(27, 127, 59, 40)
-BOUNDARY = QColor("#1a5fb4")
-CURSOR = QColor("#202124")
+# Phase bands, boundaries and marks take the palette's tone colours (readable on dark themes).
+SELL_BAND, BUY_BAND, BOUNDARY = Tone.INFO, Tone.GOOD, Tone.INFO
 
 
 class Timeline(QWidget):
@@ -88,7 +86,7 @@ class Timeline(QWidget):
         painter.fillRect(self.rect(), self.palette().base())
         top, groove_h = 8.0, 16.0
         groove = QRectF(MARGIN, top, self.width() - 2 * MARGIN, groove_h)
-        painter.fillRect(groove, QColor("#eceff1"))
+        painter.fillRect(groove, self.palette().alternateBase())
         if self.index is None:
             painter.drawText(groove, Qt.AlignmentFlag.AlignCenter, "No run open")
             painter.end()
@@ -101,12 +99,13 @@ class Timeline(QWidget):
             elif kind == "phase_completed":
                 side = label.split()[0]
                 begin = started.pop(side, MARGIN)
-                band = SELL_BAND if side == "sell" else BUY_BAND
+                band = tone_shade(SELL_BAND if side == "sell" else BUY_BAND) or QColor()
                 painter.fillRect(QRectF(begin, top, max(1.0, x - begin), groove_h), band)
         for side, begin in started.items():  # a phase still open at the run's end
-            band = SELL_BAND if side == "sell" else BUY_BAND
+            band = tone_shade(SELL_BAND if side == "sell" else BUY_BAND) or QColor()
             painter.fillRect(QRectF(begin, top, self.width() - MARGIN - begin, groove_h), band)
-        painter.setPen(QPen(BOUNDARY, 2))
+        boundary = tone_colour(BOUNDARY) or QColor()
+        painter.setPen(QPen(boundary, 2))
         for position, _kind, _label in self.boundary_positions:
             x = self.x_of(position)
             painter.drawLine(QPointF(x, top - 4), QPointF(x, top + groove_h + 2))
@@ -121,12 +120,13 @@ class Timeline(QWidget):
             mark.closeSubpath()
             painter.drawPath(mark)
         x = self.x_of(self.position)
-        painter.setPen(QPen(CURSOR, 2))
+        cursor = self.palette().windowText().color()
+        painter.setPen(QPen(cursor, 2))
         painter.drawLine(QPointF(x, 2), QPointF(x, top + groove_h + 14))
-        painter.setBrush(CURSOR)
+        painter.setBrush(cursor)
         painter.drawEllipse(QPointF(x, top + groove_h / 2), 5, 5)
         if self.hasFocus():
-            painter.setPen(QPen(BOUNDARY, 1, Qt.PenStyle.DotLine))
+            painter.setPen(QPen(boundary, 1, Qt.PenStyle.DotLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
         painter.end()

@@ -17,13 +17,16 @@ from PySide6.QtWidgets import (
 )
 from typing_extensions import override
 
+from console.domain.columns import Tone
 from console.domain.errors import InputError
 from console.domain.runstate import RunState
 from console.domain.summary import RunSummary
 from console.ui import prefs
+from console.ui.assets import app_icon
 from console.ui.dialogs.common import ask
 from console.ui.dialogs.settings import SettingsDialog
 from console.ui.dialogs.shortcuts import ShortcutsDialog
+from console.ui.palette import css_badge, css_frame
 from console.ui.viewmodels.approval_vm import ApprovalState, ApprovalViewModel
 from console.ui.viewmodels.preview_vm import PreviewViewModel
 from console.ui.viewmodels.run_vm import RunViewModel
@@ -53,6 +56,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self.setObjectName("mainWindow")
+        self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self.approval = ApprovalViewModel(
             ctx.settings.approval_ttl_seconds, ctx.settings.drift_band, clock=ctx.clock, parent=self
@@ -113,8 +117,8 @@ class MainWindow(QMainWindow):
         self.halt_button.setObjectName("haltButton")
         self.halt_button.setToolTip("Halt and cancel every open order of the run (Ctrl+.)")
         self.halt_button.setStyleSheet(
-            "QPushButton{background:#b3261e;color:white;font-weight:bold;padding:4px 18px;}"
-            "QPushButton:disabled{background:#e6b3b0;}"
+            f"QPushButton{{{css_badge(Tone.BAD)}font-weight:bold;padding:4px 18px;}}"
+            f"QPushButton:disabled{{{css_frame(Tone.BAD)}}}"
         )
         bar.addWidget(self.approval_label, 2)
         bar.addWidget(self.progress, 3)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.domain.columns import MONITOR
+from console.domain.columns import MONITOR, Tone
 from console.domain.orders import Side
 from console.domain.replay import ReplayIndex
 from console.domain.rows import MonitorRow
@@ -23,7 +23,7 @@ from console.domain.runstate import RunState
 from console.domain.summary import compute_summary, phase_progress
 from console.ui import fmt
 from console.ui.models.table_model import RecordTableModel
-from console.ui.palette import status_colour
+from console.ui.palette import css_colour, status_colour
 from console.ui.viewmodels.replay_player import SPEEDS, ReplayPlayer
 from console.ui.widgets.pages import MonitorPage, ReviewPages, SummaryPage
 from console.ui.widgets.panels import PhaseProgress
@@ -53,7 +53,7 @@ def funding_html(index: ReplayIndex, state: RunState) -> str:
         return "".join(parts)
     seq = next((b.seq for b in reversed(marks) if b.seq <= state.at_seq), None)
     verdict = (
-        "<b style='color:#b3261e'>below the approved scale by more than the tolerance: "
+        f"<b style='{css_colour(Tone.BAD)}'>below the approved scale by more than the tolerance: "
         "re-approval needed</b>"
         if r.needs_reapproval
         else "within tolerance"
@@ -189,7 +189,8 @@ class ReplayRunView(QWidget):
         self.timeline.set_position(position)
         recorded = self.index.events[position]
         marks = [f"{p.kind}: {p.message}" for p in self.index.problems_at(recorded.seq)]
-        note = f" · <b style='color:#b3261e'>{html.escape('; '.join(marks))}</b>" if marks else ""
+        bad = css_colour(Tone.BAD)
+        note = f" · <b style='{bad}'>{html.escape('; '.join(marks))}</b>" if marks else ""
         self.where.setText(
             f"seq <b>{recorded.seq}</b> ({position + 1} of {len(self.index)}) · "
             f"{html.escape(recorded.event.kind)} · {fmt.clock_time(recorded.ts)}{note}"

@@ -21,18 +21,21 @@ from PySide6.QtWidgets import (
 )
 from typing_extensions import override
 
+from console.domain.columns import Tone
 from console.domain.runstate import RunState
 from console.engine.ports import Journal
 from console.engine.replay import ReplayError, ReplayJournal
 from console.ui import export as exports
+from console.ui.assets import app_icon
 from console.ui.dialogs.shortcuts import ShortcutsDialog
 from console.ui.models.event_model import EventLogModel
 from console.ui.models.run_list import RunListModel
+from console.ui.palette import css_badge
 from console.ui.widgets.tables import RecordTable
 from console.ui.windows.replay.view import ReplayRunView
 
 JournalOpener = Callable[[str], Journal]
-BANNER_STYLE = "background:#b3261e;color:white;font-weight:bold;padding:6px;"
+BANNER_STYLE = "font-weight:bold;padding:6px;"
 
 # (text, shortcuts, object name, handler attribute)
 _REPLAY_ACTIONS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
@@ -59,6 +62,7 @@ class ReplayWindow(QMainWindow):
         self, opener: JournalOpener | None = None, settings: QSettings | None = None
     ) -> None:
         super().__init__()
+        self.setWindowIcon(app_icon())
         self.setObjectName("replayWindow")
         self.setWindowTitle("Phase Console — incident replay")
         self._opener = opener
@@ -68,7 +72,7 @@ class ReplayWindow(QMainWindow):
         self.banner = QLabel()
         self.banner.setObjectName("tamperBanner")
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(BANNER_STYLE)
+        self.banner.setStyleSheet(css_badge(Tone.BAD) + BANNER_STYLE)
         self.banner.hide()
         self.placeholder = QLabel("Open a journal (Ctrl+O), then choose a run.")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -1,0 +1,44 @@
+"""Bundled files (resources/) through importlib.resources, in a checkout or an installed wheel.
+
+The wheel force-includes the repository's `resources/` as the package data `console/_resources`
+(pyproject.toml); a source checkout reads `resources/` next to the `console` package.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+PACKAGE = "console"
+BUNDLED = "_resources"  # inside the installed package
+CHECKOUT = Path(__file__).resolve().parents[1] / "resources"  # a source checkout
+
+ICON = ("icons", "phase-console.svg")
+REPORT_CSS = ("styles", "report.css")
+
+
+def resources_root() -> Traversable:
+    """The directory of bundled files: the wheel's package data, else the checkout's resources/."""
+    bundled = files(PACKAGE).joinpath(BUNDLED)
+    if bundled.is_dir():
+        return bundled
+    return CHECKOUT
+
+
+def resource(*parts: str) -> Traversable:
+    """A bundled file, e.g. resource("demo", "plan.json"); FileNotFoundError names it if absent."""
+    found = resources_root().joinpath(*parts)
+    if not found.is_file():
+        raise FileNotFoundError(f"bundled resource {'/'.join(parts)} not found")
+    return found
+
+
+def read_bytes(*parts: str) -> bytes:
+    """The bytes of a bundled file."""
+    return resource(*parts).read_bytes()
+
+
+def read_text(*parts: str) -> str:
+    """The UTF-8 text of a bundled file."""
+    return resource(*parts).read_text(encoding="utf-8")
