@@ -26,5 +26,5 @@ def test_an_installed_wheel_reads_the_package_data(
 
 
 def test_a_missing_resource_is_named() -> None:
-    with pytest.raises(FileNotFoundError, match="icons/absent.svg"):
+    with pytest.raises(FileNotFoundError, match=r"icons/absent\.svg"):
         resources.resource("icons", "absent.svg")
