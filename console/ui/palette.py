@@ -70,12 +70,15 @@ def css_colour(tone: Tone) -> str:
     return f"color:{_tones()[tone].name()};"
 
 
+def css_tint(tone: Tone) -> str:
+    """A style-sheet background of a tone's translucent tint (e.g. a disabled HALT button)."""
+    shade = tone_shade(tone) or QColor()
+    return f"background:rgba({shade.red()},{shade.green()},{shade.blue()},{shade.alpha()});"
+
+
 def css_frame(tone: Tone) -> str:
     """A style-sheet declaration for a framed, tinted panel of a tone (e.g. the error panel)."""
-    border = _tones()[tone]
-    shade = tone_shade(tone) or QColor()
-    tint = f"rgba({shade.red()},{shade.green()},{shade.blue()},{shade.alpha()})"
-    return f"border:2px solid {border.name()};background:{tint};"
+    return f"border:2px solid {_tones()[tone].name()};{css_tint(tone)}"
 
 
 def css_badge(tone: Tone) -> str:

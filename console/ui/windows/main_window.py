@@ -26,7 +26,7 @@ from console.ui.assets import app_icon
 from console.ui.dialogs.common import ask
 from console.ui.dialogs.settings import SettingsDialog
 from console.ui.dialogs.shortcuts import ShortcutsDialog
-from console.ui.palette import css_badge, css_frame
+from console.ui.palette import css_badge, css_tint
 from console.ui.viewmodels.approval_vm import ApprovalState, ApprovalViewModel
 from console.ui.viewmodels.preview_vm import PreviewViewModel
 from console.ui.viewmodels.run_vm import RunViewModel
@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
         self.halt_button.setToolTip("Halt and cancel every open order of the run (Ctrl+.)")
         self.halt_button.setStyleSheet(
             f"QPushButton{{{css_badge(Tone.BAD)}font-weight:bold;padding:4px 18px;}}"
-            f"QPushButton:disabled{{{css_frame(Tone.BAD)}}}"
+            f"QPushButton:disabled{{{css_tint(Tone.BAD)}}}"
         )
         bar.addWidget(self.approval_label, 2)
         bar.addWidget(self.progress, 3)

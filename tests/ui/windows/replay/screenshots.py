@@ -16,7 +16,7 @@ from console.ui.windows.replay.window import ReplayWindow
 from tests.replay.conftest import record
 from tests.ui.windows.replay.helpers import copy_journal, read_only_opener, tamper
 
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+IMAGES = Path(__file__).resolve().parents[4] / "docs" / "images"
 
 
 def shoot(window: ReplayWindow, name: str) -> None:
