@@ -34,6 +34,14 @@ def resource(*parts: str) -> Traversable:
     return found
 
 
+def resource_path(*parts: str) -> Path:
+    """A bundled file as a filesystem path (checkout, wheel or bundle), e.g. the demo plan."""
+    found = resource(*parts)
+    if not isinstance(found, Path):  # only a zipped install has no real path
+        raise FileNotFoundError(f"bundled resource {'/'.join(parts)} is not on the filesystem")
+    return found
+
+
 def read_bytes(*parts: str) -> bytes:
     """The bytes of a bundled file."""
     return resource(*parts).read_bytes()

@@ -13,6 +13,7 @@ def test_a_checkout_reads_the_repository_resources() -> None:
     assert resources.read_bytes(*resources.ICON).startswith(b"<svg")
     assert "th" in resources.read_text(*resources.REPORT_CSS)
     assert resources.read_text("demo", "plan.json").lstrip().startswith("{")
+    assert resources.resource_path("demo", "plan.json").is_file()
 
 
 def test_an_installed_wheel_reads_the_package_data(
@@ -23,6 +24,7 @@ def test_an_installed_wheel_reads_the_package_data(
     (package / "_resources" / "icons" / "phase-console.svg").write_bytes(b"<svg wheel/>")
     monkeypatch.setattr(resources, "files", lambda name: tmp_path / name)
     assert resources.read_bytes(*resources.ICON) == b"<svg wheel/>"
+    assert resources.resource_path(*resources.ICON).is_relative_to(package / "_resources")
 
 
 def test_a_missing_resource_is_named() -> None:

@@ -63,7 +63,6 @@ STATUS_TONES: dict[str, Tone] = {
     "ready": Tone.GOOD,
     "filled": Tone.GOOD,
     "succeeded": Tone.GOOD,
-    "verified": Tone.GOOD,
     "skipped": Tone.WARN,
     "partial": Tone.WARN,
     "partially_filled": Tone.WARN,
