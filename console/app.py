@@ -29,11 +29,11 @@ from console.engine.gateway import BrokerGateway
 from console.engine.ports import AccountInfo, Broker, BrokerUnavailableError, CredentialStore
 from console.engine.tasks import TaskGroup
 from console.journal.store import SqliteJournal, default_journal_path
-from console.ui.logbridge import LogBridge
-from console.ui.main_window import MainWindow, WindowContext
+from console.ui.models.logbridge import LogBridge
 from console.ui.prefs import APPLICATION, ORGANIZATION, live_trading, open_settings
-from console.ui.replay.hook import ReplayLauncher
-from console.ui.run_vm import executor_factory
+from console.ui.viewmodels.run_vm import executor_factory
+from console.ui.windows.main_window import MainWindow, WindowContext
+from console.ui.windows.replay.hook import ReplayLauncher
 
 log = structlog.get_logger(__name__)
 

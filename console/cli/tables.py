@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from console.domain.columns import PREVIEW_LEGS, RUN_LEGS
+from console.domain.formatting import hours_minutes, money
 from console.domain.money import cents_half_up, plain_str
-from console.domain.numfmt import money, price_text, qty_text
 from console.domain.preview_model import Leg, Preview
 from console.domain.runstate import RunState
 
@@ -70,65 +71,17 @@ def preview_json(preview: Preview) -> dict[str, Any]:
     }
 
 
-def order_text(leg_order: Any) -> str:
-    """'12.5 sh' or '$1,234.00'; '—' when there is no order."""
-    if leg_order is None:
-        return "—"
-    if leg_order.qty is not None:
-        return f"{qty_text(leg_order.qty)} sh"
-    return f"${money(leg_order.notional)}"
-
-
-def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-
-    def line(cells: list[str]) -> str:
-        parts = [
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "  ".join(parts).rstrip()
-
-    return [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
-
-
-def _status_text(status: str, reason: str | None, notes: tuple[str, ...] = ()) -> str:
-    parts = [status + (f": {reason}" if reason else "")]
-    if notes:
-        parts.append("(" + ", ".join(notes) + ")")
-    return " ".join(parts)
-
-
-def age_text(seconds: Decimal | None) -> str:
-    """A quote's age: '4 s', '3 min', '2 h'; '—' when unknown."""
-    if seconds is None:
-        return "—"
-    whole = int(seconds)
-    if whole < 120:
-        return f"{whole} s"
-    if whole < 7200:
-        return f"{whole // 60} min"
-    return f"{whole // 3600} h"
-
-
 def clock_text(preview: Preview) -> str:
-    """'   closes in 2 h 5 min' or '   opens in 14 h 0 min' from the preview's market clock."""
+    """' (closes in 2 h 5 min)' or ' (opens in 14 h 0 min)' from the preview's market clock."""
     clock = preview.account.clock
     if clock is None:
         return ""
     to_close, to_open = clock.minutes_to_close(), clock.minutes_to_open()
     if to_close is not None:
-        return f" (closes in {_hm(to_close)})"
+        return f" (closes in {hours_minutes(to_close)})"
     if to_open is not None:
-        return f" (opens in {_hm(to_open)})"
+        return f" (opens in {hours_minutes(to_open)})"
     return ""
-
-
-def _hm(minutes: Decimal) -> str:
-    hours, mins = divmod(int(minutes), 60)
-    return f"{hours} h {mins} min" if hours else f"{mins} min"
 
 
 def _margin(preview: Preview) -> bool:
@@ -151,27 +104,9 @@ def preview_table(preview: Preview) -> str:
         + clock_text(preview)
         + (f"   quotes: {preview.account.quote_feed}" if preview.account.quote_feed else ""),
     ]
-    headers = ["Symbol", "Planned", "Price", "Age", "Order", "Est qty", "Est notional", "Status"]
     for title, legs in (("SELL PHASE", preview.sell), ("BUY PHASE", preview.buy)):
         out += ["", f"{title} ({len(legs)} legs)"]
-        rows = [
-            [
-                leg.symbol,
-                money(leg.scaled_amount),
-                price_text(leg.price),
-                age_text(leg.quote_age_seconds),
-                order_text(leg.order),
-                qty_text(leg.est_qty),
-                money(leg.est_notional),
-                _status_text(
-                    leg.status.value,
-                    leg.reason.value if leg.reason else None,
-                    tuple(n.value for n in leg.notes),
-                ),
-            ]
-            for leg in legs
-        ]
-        out += _table(headers, rows, {1, 2, 3, 4, 5, 6}) if rows else ["(none)"]
+        out += PREVIEW_LEGS.terminal_lines(legs) if legs else ["(none)"]
     out += ["", "HOLDS: " + (", ".join(preview.holds) if preview.holds else "(none)"), ""]
     out += [
         "FUNDING",
@@ -201,22 +136,7 @@ def run_table(state: RunState, *, header: str = "") -> str:
         f"Run {state.run_id}   plan {state.plan_id}   attempt {state.attempt}   "
         f"status {state.status.upper()}"
     )
-    headers = ["Symbol", "Side", "Order", "Status", "Filled qty", "Avg price", "Filled notional"]
-    rows = [
-        [
-            leg.symbol,
-            leg.side.value,
-            order_text(leg.order),
-            _status_text(
-                leg.status, leg.reason if leg.status in ("skipped", "blocked", "rejected") else None
-            ),
-            qty_text(leg.filled_qty),
-            price_text(leg.filled_avg_price),
-            money(leg.filled_notional),
-        ]
-        for leg in state.legs
-    ]
-    out += _table(headers, rows, {2, 4, 5, 6})
+    out += RUN_LEGS.terminal_lines(state.legs)
     out += [
         "",
         f"Sell proceeds {money(state.sell_proceeds)}   Buy spent {money(state.buy_spent)}",
