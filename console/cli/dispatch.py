@@ -80,7 +80,7 @@ def version() -> str:
 
 def resolve_plan(plan: str) -> str:
     """PLAN as given, or the bundled demo plan for the word `demo` (unless such a file exists)."""
-    if plan == DEMO_WORD and not Path(plan).exists():
+    if plan == DEMO_WORD and not Path(plan).is_file():
         from console.resources import demo_plan_path
 
         return str(demo_plan_path())

@@ -320,7 +320,10 @@ def parse_json_document(source: str, data: bytes) -> Any:
             source, "", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
     except ValueError as exc:  # NaN / Infinity, an integer of over 4,300 digits
-        raise InputError.single(source, "", f"invalid JSON: {exc}") from None
+        message = str(exc)
+        if "integer string conversion" in message:
+            message = "a number has over 4,300 digits"
+        raise InputError.single(source, "", f"invalid JSON: {message}") from None
     except RecursionError:
         raise InputError.single(source, "", nesting_message()) from None
     if too_deep(doc):

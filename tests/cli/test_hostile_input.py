@@ -286,3 +286,13 @@ def test_scenario_nesting_and_unicode(tmp_path: Path, capsys: pytest.CaptureFixt
     refused(preview(capsys, DEMO_PLAN, "--scenario", deep), "nested deeper than 64")
     lone = scenario(tmp_path, lambda d: d.update(account_id="\ud800"))
     refused(preview(capsys, DEMO_PLAN, "--scenario", lone), "invalid Unicode", "account_id")
+
+
+def test_an_integer_of_5000_digits_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = plan_doc()
+    doc["items"][0]["priority"] = "__N__"
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(doc).replace('"__N__"', "9" * 5000))
+    refused(preview(capsys, path), "over 4,300 digits")
