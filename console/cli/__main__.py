@@ -2,6 +2,6 @@
 
 import sys
 
-from console.cli.main import main
+from console.cli.dispatch import main
 
 sys.exit(main())

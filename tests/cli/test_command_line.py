@@ -132,3 +132,10 @@ def test_bundled_files_are_found() -> None:
     assert demo_scenario_path().is_file()
     assert resource_path("demo", "targets.csv").is_file()
     assert demo_plan_path().read_bytes() == DEMO_PLAN.read_bytes()
+
+
+def test_a_directory_named_demo_does_not_hide_the_bundled_demo(tmp_path: Path) -> None:
+    (tmp_path / "demo").mkdir()
+    result = run_in(tmp_path, "preview", "demo", "--format", "json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["plan_id"] == json.loads(DEMO_PLAN.read_text())["plan_id"]

@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 from pydantic import Field, model_validator
 
 from console.domain.errors import FieldIssue, InputError
+from console.domain.inputlimits import refuse_absurd_numbers
 from console.domain.market import AccountStatus, Asset, Frozen, Quote
 from console.domain.money import DecimalParseError, to_decimal
-from console.domain.plan import SYMBOL_RE, parse_json_document
+from console.domain.plan import parse_json_document, parse_symbol
 from console.engine.session import read_user_file
 
 MAX_SCENARIO_BYTES = 10 * 1024 * 1024
@@ -219,10 +220,7 @@ def _text(value: Any) -> str:
 
 
 def _symbol(value: Any) -> str:
-    text = _text(value).upper()
-    if not SYMBOL_RE.match(text):
-        raise ValueError(f"must be 1-10 letters, digits, '.' or '-', got {value!r}")
-    return text
+    return parse_symbol(_text(value))  # validated as written, then upper-cased
 
 
 def _symbol_map(
@@ -458,7 +456,9 @@ def parse_scenario(source: str, data: bytes) -> Scenario:
     """Parse and validate scenario JSON bytes; errors name `source` and the field path."""
     if len(data) > MAX_SCENARIO_BYTES:
         raise InputError.single(source, "", f"files over {MAX_SCENARIO_BYTES:,} bytes are refused")
-    return scenario_from_document(source, parse_json_document(source, data))
+    doc = parse_json_document(source, data)  # nesting and Unicode limits
+    refuse_absurd_numbers(source, doc)  # no decimal.Overflow later: |x| < 1E+15, sane exponents
+    return scenario_from_document(source, doc)
 
 
 def load_scenario(path: str) -> Scenario:

@@ -35,6 +35,35 @@ SUBCOMMANDS = tuple(COMMANDS)
 DEMO_WORD = "demo"
 
 
+class _Logging:
+    """Whether logging is configured yet, and where the log file is."""
+
+    configured = False
+    path: Path | None = None
+
+
+def _configure_logging(verbosity: int) -> None:
+    _Logging.path = configure_logging(verbosity)
+    _Logging.configured = True
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _failure(kind: str, exc: BaseException) -> None:
+    """Exit-1 report: the traceback to the log file (stderr only with -v), one line on stderr."""
+    if not _Logging.configured:
+        _configure_logging(0)
+    log.error(kind, error=repr(exc)[:1000], exc_info=exc, file_only=True)
+    where = f"the log file {_Logging.path}" if _Logging.path is not None else "the log"
+    label = "broker error" if kind == "broker_error" else "unexpected error"
+    sys.stderr.write(
+        f"{label}: {type(exc).__name__}: {_one_line(exc)} (details in {where}; -v shows them)\n"
+    )
+
+
 def version() -> str:
     """The installed distribution's version (package metadata), else the package's own."""
     from importlib.metadata import PackageNotFoundError
@@ -50,7 +79,7 @@ def version() -> str:
 
 def resolve_plan(plan: str) -> str:
     """PLAN as given, or the bundled demo plan for the word `demo` (unless such a file exists)."""
-    if plan == DEMO_WORD and not Path(plan).exists():
+    if plan == DEMO_WORD and not Path(plan).is_file():
         from console.resources import demo_plan_path
 
         return str(demo_plan_path())
@@ -81,7 +110,7 @@ def dispatch(argv: Sequence[str]) -> int:
     else:
         args = build_gui_parser().parse_args(argv)
         args.command = "gui"
-    configure_logging(args.verbose)
+    _configure_logging(args.verbose)
     settings = load_settings(args.config)  # every command validates its config (exit 2)
     if getattr(args, "plan", None) is not None:
         args.plan = resolve_plan(args.plan)
@@ -121,17 +150,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"refused: {exc}\n")
         return EXIT_REFUSED
     except BrokerError as exc:
-        sys.stderr.write(f"broker error: {type(exc).__name__}: {exc}\n")
-        log.error("broker_error", error=str(exc), exc_info=exc)
+        _failure("broker_error", exc)
         return EXIT_ERROR
     except SystemExit as exc:  # argparse after printing `COMMAND --help`
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
-    except Exception as exc:  # the last resort: a short message here, the traceback in the log
-        log.error("unexpected_error", error=repr(exc), exc_info=exc)
-        sys.stderr.write(
-            f"unexpected error: {type(exc).__name__}: {exc} (details in the log file)\n"
-        )
+    except Exception as exc:  # the last resort: one line here, the traceback in the log file
+        _failure("unexpected_error", exc)
         return EXIT_ERROR
