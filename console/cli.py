@@ -261,7 +261,7 @@ def _print_run(fmt: str, state: RunState, gateway: BrokerGateway) -> None:
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    from console.brokers.alpaca.emulator import serve
+    from console.emulator import serve
 
     serve(args.port, args.scenario)
     return EXIT_OK

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from console.brokers.alpaca.emulator import AlpacaEmulator
 from console.brokers.sim.scenario import load_scenario
+from console.emulator import AlpacaEmulator
 from tests.cli.helpers import DEMO_PLAN, DEMO_SCENARIO, cli
 
 KEY, SECRET = "PKTESTKEY", "pc-test-secret-Zq8v"

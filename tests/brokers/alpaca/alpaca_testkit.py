@@ -10,9 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from console.brokers.alpaca import AlpacaBroker, AlpacaOptions, create_alpaca_broker
-from console.brokers.alpaca.emulator import AlpacaEmulator
 from console.brokers.sim.scenario import Scenario, parse_scenario
 from console.domain.orders import OrderRequest, OrderSnapshot, OrderSpec, Side
+from console.emulator import AlpacaEmulator
 
 KEY_ID = "PKTESTKEYID0001"
 SECRET = "zz-Distinctive-S3cret-7f1c2e9a-DO-NOT-LEAK"

@@ -9,8 +9,8 @@ import time
 import pytest
 from alpaca_testkit import FAST, Collector, broker, order
 
-from console.brokers.alpaca.emulator import AlpacaEmulator
 from console.domain.orders import OrderStatus
+from console.emulator import AlpacaEmulator
 from console.engine.ports import (
     BrokerTimeoutError,
     BrokerUnavailableError,

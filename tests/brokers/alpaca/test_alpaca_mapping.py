@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from alpaca_testkit import broker
 
-from console.brokers.alpaca.emulator import AlpacaEmulator
 from console.domain.market import Asset
+from console.emulator import AlpacaEmulator
 from console.engine.ports import AccountInfo, Broker
 
 

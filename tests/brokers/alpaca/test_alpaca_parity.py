@@ -10,9 +10,9 @@ from typing import Any
 
 from alpaca_testkit import FAST, KEY_ID, SECRET, Collector, broker, order
 
-from console.brokers.alpaca.emulator import AlpacaEmulator
 from console.brokers.sim import SimBroker, demo_path, load_scenario, parse_scenario
 from console.domain.orders import OrderRequest
+from console.emulator import AlpacaEmulator
 from console.engine.ports import (
     Broker,
     BrokerTimeoutError,

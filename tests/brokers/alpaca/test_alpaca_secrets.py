@@ -11,7 +11,7 @@ import structlog
 from alpaca_testkit import FAST, KEY_ID, SECRET, Collector, broker, order
 
 from console.brokers.alpaca import load_config
-from console.brokers.alpaca.emulator import AlpacaEmulator
+from console.emulator import AlpacaEmulator
 from console.engine.ports import AuthenticationError, BrokerError
 
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import structlog
 
-from console.brokers.alpaca.emulator_http import AlpacaHandler, HandlerContext
-from console.brokers.alpaca.emulator_state import EmulatorState, Faults
 from console.brokers.sim.resources import demo_path
 from console.brokers.sim.scenario import Scenario, load_scenario
+from console.emulator.handler import AlpacaHandler, HandlerContext
+from console.emulator.state import EmulatorState, Faults
 
 log = structlog.get_logger(__name__)
 
