@@ -44,13 +44,8 @@ BASE_SCENARIO: dict[str, Any] = {
 
 FAST = AlpacaOptions(
     request_timeout_s=1.0,
-    rate_limit_backoff_s=0.05,
-    max_backoff_s=0.5,
-    read_retry_backoff_s=0.02,
     stream_reconnect_min_s=0.05,
     stream_reconnect_max_s=0.2,
-    stream_silence_s=0.3,
-    stream_silence_max_s=1.0,
 )
 
 
