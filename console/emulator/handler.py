@@ -127,6 +127,9 @@ class AlpacaHandler(BaseHTTPRequestHandler):
         ):
             self._send(401, render.error_json(40110000, "request is not authorized"))
             return
+        if not path.startswith("/v2/stocks/") and state.take("forbidden_requests"):
+            self._send(403, render.error_json(40310000, "forbidden"))
+            return
         if state.take("rate_limit_burst"):
             wait = state.faults.rate_limit_retry_after_s
             self._send(429, render.error_json(42910000, "rate limit exceeded"), _limit(wait))
@@ -271,8 +274,9 @@ class AlpacaHandler(BaseHTTPRequestHandler):
         except OrderRejectedError as exc:
             # The Exchange's refusal as Alpaca answers it: 403 (buying power, qty, wash trade,
             # pattern day trader, blocked account) or 422, with its code and message.
-            status = exc.http_status or 422
-            code = int(exc.code) if exc.code and exc.code.isdigit() else 42210000
+            status = exc.http_status or (403 if "insufficient" in exc.message else 422)
+            default = 40310000 if status == 403 else 42210000
+            code = int(exc.code) if exc.code and exc.code.isdigit() else default
             raise ApiError(status, code, exc.message) from None
         if state.take("submit_timeouts"):
             # The order landed; the answer comes after the client has given up.
