@@ -10,12 +10,6 @@ from alpaca_testkit import emulator as start_emulator
 from console.emulator import AlpacaEmulator
 
 
-@pytest.fixture(autouse=True)
-def _asset_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The day's asset cache lives in a fresh directory per test (never the user's)."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
-
-
 @pytest.fixture
 def emu() -> Iterator[AlpacaEmulator]:
     """A started emulator on the test scenario."""

@@ -181,7 +181,9 @@ def test_stream_silence_is_left_to_the_engine_reconciliation(emu: AlpacaEmulator
                 await b.submit_order(request)
             await asyncio.sleep(0.5)
             assert emu.requests_by_endpoint.get("GET /v2/orders", 0) == 0
-            orders = {o.client_order_id: o for o in await b.list_orders(open_only=False, after=since)}
+            orders = {
+                o.client_order_id: o for o in await b.list_orders(open_only=False, after=since)
+            }
             assert emu.requests_by_endpoint["GET /v2/orders"] == 1
             for request in requests:
                 assert orders[request.client_order_id].status is OrderStatus.FILLED

@@ -148,9 +148,7 @@ def test_data_403_names_the_feed_the_subscription_lacks(emu: AlpacaEmulator) -> 
 
     error = _run(emu, go, APCA_DATA_FEED="sip")
     assert not isinstance(error, AuthenticationError)
-    assert "your data subscription does not include the sip feed; set the feed to iex" in str(
-        error
-    )
+    assert "your data subscription does not include the sip feed; set the feed to iex" in str(error)
 
 
 def test_feed_is_a_setting_iex_by_default_and_checked(emu: AlpacaEmulator) -> None:
