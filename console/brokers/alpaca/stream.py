@@ -78,6 +78,7 @@ class StreamSupervisor:
         self.connects = 0
         self.auth_refusals = 0
         self.last_refusal: str | None = None
+        self._gave_up = False
         self.last_message = time.monotonic()
         self._first_connect: asyncio.Event | None = None
         self._stream = _HookedStream(
@@ -111,17 +112,21 @@ class StreamSupervisor:
         return bool(self._stream._running) and self._stream._ws is not None
 
     async def wait_first_connect(self, wait_s: float) -> bool:
-        """Wait (bounded) until the stream has connected once; True if it has."""
+        """Wait (bounded, once) until the stream has connected; True if it has.
+
+        A refused or slow stream delays only the first submit: later submits never wait.
+        """
         if self.connects > 0:
             return True
-        if self._first_connect is None:
+        if self._first_connect is None or self._gave_up:
             return False
         try:
             await asyncio.wait_for(self._first_connect.wait(), wait_s)
         except TimeoutError:
             log.warning("alpaca.stream_not_connected_yet", waited_s=wait_s)
-            return False
-        return True
+        if self.connects == 0:
+            self._gave_up = True
+        return self.connects > 0
 
     @property
     def started(self) -> bool:
@@ -153,6 +158,8 @@ class StreamSupervisor:
         """Stream refused (credentials, or a second connection of the account): say so."""
         self.auth_refusals += 1
         self.last_refusal = said
+        if self._first_connect is not None:
+            self._first_connect.set()  # a submit waiting for the stream goes ahead now
         if self.auth_refusals in (1, 10, 100):
             log.error("alpaca.stream_auth_refused", refusals=self.auth_refusals, said=said)
 

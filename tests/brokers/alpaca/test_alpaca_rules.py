@@ -351,6 +351,13 @@ def test_a_second_stream_of_the_account_is_refused(emu: AlpacaEmulator) -> None:
             assert first.stream_connects + second.stream_connects == 1
             assert "connection limit exceeded" in refusals
             assert emu.stream_listeners == 1
+            # The refused session still trades: its submits are answered, the engine's
+            # reconciliation follows them.
+            refused = first if first.stream_connects == 0 else second
+            for symbol in ("AAPL", "VTI"):
+                placed = await refused.submit_order(order(symbol, "buy", notional="5.00"))
+                assert placed.client_order_id.endswith(symbol)
+            assert refused._stream._gave_up is True  # later submits do not wait for it
         finally:
             await first.close()
             await second.close()
