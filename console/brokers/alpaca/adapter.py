@@ -51,7 +51,6 @@ log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
 _QUOTE_BATCH = 200  # symbols per latest-quotes request (keeps the URL short)
-_ORDERS_PAGE = 500  # Alpaca's largest page of GET /v2/orders
 _MAX_REPLACED_HOPS = 5  # replaced -> successor -> ... followed at most this far
 _CALL_GUARD_S = 300.0  # outer bound on one call, queueing included
 
@@ -282,7 +281,7 @@ class AlpacaBroker:
             raw.extend(fresh)
             seen.update(str(field(o, "id")) for o in fresh)
             last = to_time(field(page[-1], "submitted_at")) if page else None
-            if len(page or []) < _ORDERS_PAGE or not fresh or last is None:
+            if len(page or []) < self._sdk.ORDERS_PAGE or not fresh or last is None:
                 break
             since = last - timedelta(microseconds=1)  # ties at the page edge come back, deduped
         by_id = {str(field(o, "id")): o for o in raw}

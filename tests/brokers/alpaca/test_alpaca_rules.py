@@ -301,6 +301,25 @@ def test_list_orders_is_one_request_however_many_orders(emu: AlpacaEmulator) -> 
     assert len(listed) == 30
 
 
+def test_list_orders_pages_only_past_a_full_page(
+    emu: AlpacaEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console.brokers.alpaca import sdk
+
+    monkeypatch.setattr(sdk, "ORDERS_PAGE", 5)  # Alpaca's is 500: the same rule, smaller
+
+    async def go(b):  # type: ignore[no-untyped-def]
+        since = datetime.now(UTC) - timedelta(minutes=1)
+        for i in range(12):
+            await b.submit_order(order("AAPL", "buy", notional="1.00", coid=f"pc-page-{i:02d}"))
+        listed = await b.list_orders(open_only=False, after=since)
+        return listed, emu.requests_by_endpoint["GET /v2/orders"]
+
+    listed, requests = _run(emu, go)
+    assert [o.client_order_id for o in listed] == [f"pc-page-{i:02d}" for i in range(12)]
+    assert requests == 3
+
+
 # ---- faults -------------------------------------------------------------------------------
 
 
