@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 import threading
-from http.server import ThreadingHTTPServer
 from decimal import Decimal
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
