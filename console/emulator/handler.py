@@ -346,12 +346,33 @@ class AlpacaHandler(BaseHTTPRequestHandler):
             if actions.get("silence_stream_s"):
                 emulator.hub.silence(float(actions["silence_stream_s"]))
             self._send(200, emulator.faults.as_dict())
+        elif path == "/_emulator/orders" and method == "POST":
+            self._order_control(body)
         elif path == "/_emulator/stats" and method == "GET":
             with emulator.lock:
                 counts = dict(emulator.requests)
             self._send(200, {"requests_by_endpoint": counts, "listeners": emulator.hub.listeners})
         else:
             self._send(404, render.error_json(40410000, "endpoint not found"))
+
+    def _order_control(self, body: bytes) -> None:
+        """{"client_order_id", "status"} forces a status; {"client_order_id", "replace_qty"}
+        replaces the order (its successor's client order id is answered)."""
+        state = self.ctx.state
+        try:
+            values = json.loads(body or b"{}")
+            coid = str(values["client_order_id"])
+            if "status" in values:
+                state.force_status(coid, str(values["status"]))
+                answer: dict[str, Any] = {"client_order_id": coid, "status": values["status"]}
+            else:
+                qty = values.get("replace_qty")
+                successor = state.replace(coid, None if qty is None else Decimal(str(qty)))
+                answer = {"client_order_id": coid, "replaced_by": successor}
+        except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError) as exc:
+            self._send(400, render.error_json(40000000, f"bad order control: {exc!r}"))
+            return
+        self._send(200, answer)
 
     def _websocket(self) -> None:
         ctx = self.ctx

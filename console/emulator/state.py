@@ -217,6 +217,7 @@ class EmulatorState:
             placed = self.exchange.place(request)
             self._created[placed.broker_order_id] = placed.updated_at or _now()
             self._uuid_to_sim[self.order_id(placed.broker_order_id)] = placed.broker_order_id
+            self._status_override.pop(original.broker_order_id, None)
             self._replaced_by[original.broker_order_id] = placed.broker_order_id
             self._replaces[placed.broker_order_id] = original.broker_order_id
             gone = self.exchange.order(original.broker_order_id) or original

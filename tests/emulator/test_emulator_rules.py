@@ -149,6 +149,28 @@ def test_runtime_faults_cancel_account_and_data_feed(emu: AlpacaEmulator) -> Non
     assert _call(emu, "GET", "/v2/stocks/quotes/latest?symbols=AAPL&feed=iex")[0] == 200
 
 
+def test_control_endpoint_forces_statuses_and_replaces_orders(emu: AlpacaEmulator) -> None:
+    _, placed = _call(
+        emu, "POST", "/v2/orders", _order("SLOW", "buy", qty="2", client_order_id="c1")
+    )
+    status, _ = _call(emu, "POST", "/_emulator/orders", {"client_order_id": "c1", "status": "held"})
+    assert status == 200
+    assert _call(emu, "GET", f"/v2/orders/{placed['id']}")[1]["status"] == "held"
+    status, answer = _call(
+        emu, "POST", "/_emulator/orders", {"client_order_id": "c1", "replace_qty": "3"}
+    )
+    assert status == 200
+    _, original = _call(emu, "GET", f"/v2/orders/{placed['id']}")
+    assert original["status"] == "replaced"
+    _, successor = _call(emu, "GET", f"/v2/orders/{original['replaced_by']}")
+    assert successor["client_order_id"] == answer["replaced_by"]
+    assert (successor["qty"], successor["replaces"]) == ("3", placed["id"])
+    assert (
+        _call(emu, "POST", "/_emulator/orders", {"client_order_id": "nope", "status": "x"})[0]
+        == 400
+    )
+
+
 def test_asset_list_is_one_request(emu: AlpacaEmulator) -> None:
     status, assets = _call(emu, "GET", "/v2/assets?status=active&asset_class=us_equity")
     assert status == 200
