@@ -202,7 +202,7 @@ def map_error(exc: BaseException, *, kind: str = Call.OTHER, feed: str = "iex") 
     | 403 on the data API             | BrokerError naming the feed the subscription lacks  |
     | 422 client_order_id not unique  | DuplicateClientOrderIdError                         |
     | other 4xx on a submit           | OrderRejectedError(message, code, http_status)      |
-    | 404                             | NotFoundError (callers: None / absent)              |
+    | 404 (not a submit)              | NotFoundError (callers: None / absent)              |
     | 408, 504, transport timeout     | BrokerTimeoutError                                  |
     | 429                             | RateLimitedError(retry_after)                       |
     | 5xx, transport failure          | BrokerUnavailableError                              |
@@ -225,7 +225,7 @@ def map_error(exc: BaseException, *, kind: str = Call.OTHER, feed: str = "iex") 
             return AuthenticationError(f"Alpaca refused the credentials (HTTP {status})")
         if status == 403 and kind == Call.DATA:
             return BrokerError(_feed_refused(feed, message))
-        if status == 404:
+        if status == 404 and kind != Call.SUBMIT:
             return NotFoundError(message or "not found")
         if status == 422 and DUPLICATE_MESSAGE in message.lower():
             return DuplicateClientOrderIdError(message)
