@@ -49,6 +49,11 @@ class DeferredBroker:
         self._broker: Broker | None = None
         self._error: Exception | None = None
 
+    @property
+    def quote_feed(self) -> str | None:
+        """The real broker's market-data feed, once it exists."""
+        return getattr(self._broker, "quote_feed", None)
+
     def resolve(self, broker: Broker | None, error: Exception | None = None) -> None:
         """Hand over the real broker (or the error that prevented creating it)."""
         self._broker, self._error = broker, error

@@ -16,7 +16,7 @@ def schema_command(_: argparse.Namespace) -> int:
 
 def emulator_command(args: argparse.Namespace) -> int:
     """Serve the loopback Alpaca emulator in the foreground until Ctrl+C."""
-    from console.brokers.alpaca.emulator import serve
+    from console.emulator import serve
 
     serve(args.port, args.scenario)
     return EXIT_OK

@@ -7,7 +7,6 @@ import json
 import os
 import tempfile
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -18,6 +17,7 @@ import structlog
 from console.brokers.sim.exchange import Exchange, utc_now
 from console.brokers.sim.resources import demo_path
 from console.brokers.sim.scenario import Scenario, load_scenario
+from console.brokers.sim.window import SlidingWindow
 from console.domain.errors import InputError
 from console.domain.market import Asset, MarketClock, Quote
 from console.domain.orders import OrderRequest, OrderSnapshot
@@ -30,33 +30,12 @@ from console.engine.ports import (
 
 log = structlog.get_logger(__name__)
 
-WINDOW_SECONDS = 60.0
 _MS = Decimal(1000)
 
 
 def _seconds(ms: int | Decimal) -> float:
     """Milliseconds as the float seconds asyncio.sleep takes (time, never money)."""
     return float(Decimal(ms) / _MS)
-
-
-class SlidingWindow:
-    """At most `limit` requests in any `WINDOW_SECONDS` span, on an injectable monotonic clock."""
-
-    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
-        """An empty window."""
-        self.limit = limit
-        self._clock = clock
-        self._stamps: deque[float] = deque()
-
-    def admit(self) -> None:
-        """Count one request, or raise RateLimitedError with the seconds until a slot frees."""
-        now = self._clock()
-        while self._stamps and self._stamps[0] <= now - WINDOW_SECONDS:
-            self._stamps.popleft()
-        if len(self._stamps) >= self.limit:
-            retry_after = max(0.0, self._stamps[0] + WINDOW_SECONDS - now)
-            raise RateLimitedError(retry_after, f"HTTP 429: more than {self.limit} requests/min")
-        self._stamps.append(now)
 
 
 class _Subscription:

@@ -223,7 +223,7 @@ class Exchange:
             assert spec.qty is not None
             available = sub(self._positions.get(symbol, ZERO), self._open_sell_qty(symbol))
             if spec.qty > available:
-                raise OrderRejectedError(
+                raise refusal(
                     f"insufficient qty available for order (requested: {spec.qty}, "
                     f"available: {normalized_str(available)})"
                 )

@@ -11,10 +11,10 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from console.app import Console, check_alpaca_connection, compose
-from console.brokers.alpaca.emulator import AlpacaEmulator
 from console.brokers.sim import demo_path
 from console.brokers.sim.scenario import load_scenario
 from console.domain.fold import fold
+from console.emulator import AlpacaEmulator
 from console.engine.tasks import TaskGroup
 from console.ui import prefs
 from console.ui.dialogs.settings import SettingsDialog

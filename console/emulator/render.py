@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from console.domain.market import Quote
+from console.domain.market import AccountStatus, MarketClock, Quote
 from console.domain.money import ZERO, add, cents_half_up, mul
 from console.domain.orders import OrderSnapshot, OrderStatus, Side
 
@@ -118,8 +118,10 @@ def account_json(
     buying_power: Decimal,
     positions: dict[str, Decimal],
     quotes: dict[str, Quote],
+    status: AccountStatus | None = None,
 ) -> dict[str, Any]:
-    """GET /v2/account."""
+    """GET /v2/account, with the status and blocking flags of the scenario."""
+    flags = status or AccountStatus()
     long_value = add(
         ZERO,
         *(mul(qty, mid) for s, qty in positions.items() if (mid := _mid(quotes, s)) is not None),
@@ -128,7 +130,7 @@ def account_json(
     return {
         "id": stable_uuid("account", account_id),
         "account_number": account_id,
-        "status": "ACTIVE",
+        "status": flags.status,
         "crypto_status": "ACTIVE",
         "currency": "USD",
         "buying_power": text(buying_power),
@@ -150,10 +152,10 @@ def account_json(
         "sma": "0",
         "multiplier": "1",
         "pattern_day_trader": False,
-        "trading_blocked": False,
+        "trading_blocked": flags.trading_blocked,
         "transfers_blocked": False,
-        "account_blocked": False,
-        "trade_suspended_by_user": False,
+        "account_blocked": flags.account_blocked,
+        "trade_suspended_by_user": flags.trade_suspended_by_user,
         "shorting_enabled": False,
         "daytrade_count": 0,
         "options_approved_level": 0,
@@ -212,20 +214,23 @@ def asset_json(symbol: str, tradable: bool, fractionable: bool) -> dict[str, Any
     }
 
 
-def clock_json(is_open: bool, now: datetime) -> dict[str, Any]:
-    """GET /v2/clock."""
+def clock_json(clock: MarketClock) -> dict[str, Any]:
+    """GET /v2/clock from the Exchange's clock (the unknown next event a day away)."""
+    now = clock.timestamp or datetime.now(UTC)
+    next_open = clock.next_open or now + timedelta(hours=17, minutes=30)
+    next_close = clock.next_close or next_open + timedelta(hours=6, minutes=30)
     return {
         "timestamp": iso(now),
-        "is_open": is_open,
-        "next_open": iso(now + timedelta(hours=16)),
-        "next_close": iso(now + timedelta(hours=6)),
+        "is_open": clock.is_open,
+        "next_open": iso(next_open),
+        "next_close": iso(next_close),
     }
 
 
 def quote_json(quote: Quote, now: datetime) -> dict[str, Any]:
-    """One entry of GET /v2/stocks/quotes/latest (prices are JSON numbers, as Alpaca sends)."""
+    """One entry of GET /v2/stocks/quotes/latest: its own time `t`, prices as JSON numbers."""
     return {
-        "t": iso(now),
+        "t": iso(quote.timestamp or now),
         "ax": "V",
         "ap": number(quote.ask),
         "as": 1,

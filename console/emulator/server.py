@@ -6,16 +6,17 @@
 from __future__ import annotations
 
 import threading
+from decimal import Decimal
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import structlog
 
-from console.brokers.alpaca.emulator_http import AlpacaHandler, HandlerContext
-from console.brokers.alpaca.emulator_state import EmulatorState, Faults
 from console.brokers.sim.resources import demo_path
 from console.brokers.sim.scenario import Scenario, load_scenario
+from console.emulator.handler import AlpacaHandler, HandlerContext
+from console.emulator.state import EmulatorState, Faults
 
 log = structlog.get_logger(__name__)
 
@@ -105,6 +106,14 @@ class AlpacaEmulator:
         """Change fault switches at runtime (same keys as Faults)."""
         with self._state.lock:
             self.faults.update(values)
+
+    def force_status(self, client_order_id: str, status: str) -> None:
+        """Report `status` (any text) for an order from now on, and announce it on the stream."""
+        self._state.force_status(client_order_id, status)
+
+    def replace_order(self, client_order_id: str, qty: Decimal | None = None) -> str:
+        """Replace a working order (as PATCH /v2/orders/{id}); the successor's client order id."""
+        return self._state.replace(client_order_id, qty)
 
     def drop_stream(self) -> int:
         """Close every stream socket abruptly; returns how many."""

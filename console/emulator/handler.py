@@ -14,10 +14,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import structlog
 
-from console.brokers.alpaca import emulator_render as render
-from console.brokers.alpaca.emulator_state import EmulatorState
-from console.brokers.alpaca.emulator_ws import WsSession
 from console.domain.orders import OrderRequest, OrderSnapshot, OrderSpec, Side
+from console.emulator import render
+from console.emulator.state import EmulatorState
+from console.emulator.ws import WsSession
 from console.engine.ports import DuplicateClientOrderIdError, OrderRejectedError
 
 log = structlog.get_logger(__name__)
@@ -26,6 +26,7 @@ _ORDER_ID = re.compile(r"^/v2/orders/([0-9a-fA-F-]{36})$")
 _ASSET = re.compile(r"^/v2/assets/([^/]+)$")
 _HTML_5XX = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
 _MAX_BODY = 1 << 20
+_CLOSED = frozenset({"filled", "canceled", "expired", "rejected", "replaced", "done_for_day"})
 
 
 class HandlerContext:
@@ -126,6 +127,9 @@ class AlpacaHandler(BaseHTTPRequestHandler):
         ):
             self._send(401, render.error_json(40110000, "request is not authorized"))
             return
+        if not path.startswith("/v2/stocks/") and state.take("forbidden_requests"):
+            self._send(403, render.error_json(40310000, "forbidden"))
+            return
         if state.take("rate_limit_burst"):
             wait = state.faults.rate_limit_retry_after_s
             self._send(429, render.error_json(42910000, "rate limit exceeded"), _limit(wait))
@@ -142,7 +146,8 @@ class AlpacaHandler(BaseHTTPRequestHandler):
         try:
             status, answer = self._route(method, path, query, body)
         except ApiError as exc:
-            self._send(exc.status, render.error_json(exc.code, str(exc)))
+            error = render.error_json(exc.code, str(exc)) if exc.code else {"message": str(exc)}
+            self._send(exc.status, error)
             return
         except Exception:
             log.exception("emulator.handler_failed", endpoint=key)
@@ -157,11 +162,24 @@ class AlpacaHandler(BaseHTTPRequestHandler):
         ex = state.exchange
         if method == "GET" and path == "/v2/account":
             with state.lock:
+                before = ex.count_account_read()
+                faults = state.scenario.faults
+                first, count = faults.account_errors_after, faults.account_errors
+                if first <= before < first + count or state.take("account_errors"):
+                    raise ApiError(503, 50300000, "service unavailable")
                 return 200, render.account_json(
-                    ex.account_id, ex.cash, ex.buying_power, ex.positions(), _quotes(state)
+                    ex.account_id,
+                    ex.cash,
+                    ex.buying_power,
+                    ex.positions(),
+                    _quotes(state),
+                    ex.account_status(),
                 )
         if method == "GET" and path == "/v2/clock":
-            return 200, render.clock_json(ex.market_open, datetime.now(UTC))
+            with state.lock:
+                return 200, render.clock_json(ex.clock())
+        if method == "GET" and path == "/v2/assets":
+            return 200, self._assets(query)
         if method == "GET" and path == "/v2/positions":
             with state.lock:
                 quotes = _quotes(state)
@@ -202,17 +220,46 @@ class AlpacaHandler(BaseHTTPRequestHandler):
                     order = ex.order(sim_id)
                     if order is not None and order.status.is_terminal:
                         raise ApiError(422, 42210000, "order is not cancelable")
+                    if order is not None and self._cancel_fails(order.symbol):
+                        raise ApiError(503, 50300000, "cancel not processed; try again later")
                     state.cancel(sim_id)
                 return 204, None
         raise ApiError(404, 40410000, "endpoint not found")
+
+    def _cancel_fails(self, symbol: str) -> bool:
+        state = self.ctx.state
+        return symbol in state.scenario.faults.cancel_fail or state.faults.cancel_fails(symbol)
 
     def _quotes(self, query: dict[str, list[str]]) -> dict[str, Any]:
         symbols = [s for s in ",".join(query.get("symbols", [])).upper().split(",") if s]
         if not symbols:
             raise ApiError(400, 40010001, "symbols is required")
+        feed = (query.get("feed") or ["iex"])[0].lower()
+        state = self.ctx.state
+        if state.faults.feed_forbidden(feed):
+            raise ApiError(
+                403, 0, f"subscription does not permit querying recent {feed.upper()} data"
+            )
+        with state.lock:
+            quotes = {s: q for s in symbols if (q := state.exchange.quote(s)) is not None}
         now = datetime.now(UTC)
-        quotes = {s: q for s in symbols if (q := self.ctx.state.exchange.quote(s)) is not None}
         return {"quotes": {s: render.quote_json(q, now) for s, q in quotes.items()}}
+
+    def _assets(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
+        """GET /v2/assets: every symbol the scenario knows (all are active US equities)."""
+        first = {k: v[0].lower() for k, v in query.items() if v}
+        if first.get("status", "active") != "active":
+            return []
+        if first.get("asset_class", "us_equity") != "us_equity":
+            return []
+        scenario = self.ctx.state.scenario
+        symbols = sorted(set(scenario.quotes) | set(scenario.positions) | set(scenario.assets))
+        listed = []
+        for symbol in symbols:
+            asset = scenario.asset(symbol)
+            if asset is not None:
+                listed.append(render.asset_json(symbol, asset.tradable, asset.fractionable))
+        return listed
 
     def _submit(self, body: bytes) -> dict[str, Any]:
         state = self.ctx.state
@@ -225,9 +272,12 @@ class AlpacaHandler(BaseHTTPRequestHandler):
         except DuplicateClientOrderIdError:
             raise ApiError(422, 40010001, "client_order_id must be unique") from None
         except OrderRejectedError as exc:
-            message = str(exc)
-            status = 403 if "insufficient" in message else 422
-            raise ApiError(status, 40310000 if status == 403 else 40010001, message) from None
+            # The Exchange's refusal as Alpaca answers it: 403 (buying power, qty, wash trade,
+            # pattern day trader, blocked account) or 422, with its code and message.
+            status = exc.http_status or (403 if "insufficient" in exc.message else 422)
+            default = 40310000 if status == 403 else 42210000
+            code = int(exc.code) if exc.code and exc.code.isdigit() else default
+            raise ApiError(status, code, exc.message) from None
         if state.take("submit_timeouts"):
             # The order landed; the answer comes after the client has given up.
             self.ctx.stopping.wait(state.faults.hang_s)
@@ -245,7 +295,7 @@ class AlpacaHandler(BaseHTTPRequestHandler):
         with state.lock:
             picked: list[OrderSnapshot] = []
             for order in state.orders():
-                terminal = order.status.is_terminal
+                terminal = state.status_of(order) in _CLOSED
                 if (status == "open" and terminal) or (status == "closed" and not terminal):
                     continue
                 created = state.created(order)
@@ -296,12 +346,33 @@ class AlpacaHandler(BaseHTTPRequestHandler):
             if actions.get("silence_stream_s"):
                 emulator.hub.silence(float(actions["silence_stream_s"]))
             self._send(200, emulator.faults.as_dict())
+        elif path == "/_emulator/orders" and method == "POST":
+            self._order_control(body)
         elif path == "/_emulator/stats" and method == "GET":
             with emulator.lock:
                 counts = dict(emulator.requests)
             self._send(200, {"requests_by_endpoint": counts, "listeners": emulator.hub.listeners})
         else:
             self._send(404, render.error_json(40410000, "endpoint not found"))
+
+    def _order_control(self, body: bytes) -> None:
+        """{"client_order_id", "status"} forces a status; {"client_order_id", "replace_qty"}
+        replaces the order (its successor's client order id is answered)."""
+        state = self.ctx.state
+        try:
+            values = json.loads(body or b"{}")
+            coid = str(values["client_order_id"])
+            if "status" in values:
+                state.force_status(coid, str(values["status"]))
+                answer: dict[str, Any] = {"client_order_id": coid, "status": values["status"]}
+            else:
+                qty = values.get("replace_qty")
+                successor = state.replace(coid, None if qty is None else Decimal(str(qty)))
+                answer = {"client_order_id": coid, "replaced_by": successor}
+        except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError) as exc:
+            self._send(400, render.error_json(40000000, f"bad order control: {exc!r}"))
+            return
+        self._send(200, answer)
 
     def _websocket(self) -> None:
         ctx = self.ctx

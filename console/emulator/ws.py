@@ -17,18 +17,20 @@ from websockets.server import ServerProtocol
 
 log = structlog.get_logger(__name__)
 
-_QUIET = logging.getLogger("console.brokers.alpaca.emulator.websocket")
+_QUIET = logging.getLogger("console.emulator.websocket")
 _QUIET.setLevel(logging.WARNING)  # frames carry the client's secret: never log them
 _POLL_S = 0.2
 _MAX_MESSAGE = 1 << 20
 
 
 class StreamHub:
-    """Listening sessions; broadcast with fault switches (drop, silence)."""
+    """Listening sessions; one authenticated connection per account; drop/silence faults."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sessions: set[WsSession] = set()
+        self._authorized: set[WsSession] = set()
+        self.refused = 0
         self._silent_until = 0.0
         self.sent = 0
         self.dropped_messages = 0
@@ -40,9 +42,19 @@ class StreamHub:
             self._sessions.add(session)
 
     def remove(self, session: WsSession) -> None:
-        """A session that ended."""
+        """A session that ended (its account's connection slot frees)."""
         with self._lock:
             self._sessions.discard(session)
+            self._authorized.discard(session)
+
+    def claim(self, session: WsSession) -> bool:
+        """Take the account's one stream connection; False while another session holds it."""
+        with self._lock:
+            if self._authorized - {session}:
+                self.refused += 1
+                return False
+            self._authorized.add(session)
+            return True
 
     def silence(self, seconds: float) -> None:
         """Send nothing for `seconds`: messages meanwhile are lost (the socket stays open)."""
@@ -52,8 +64,9 @@ class StreamHub:
     def drop(self) -> int:
         """Close every stream socket abruptly; returns how many were closed."""
         with self._lock:
-            sessions = list(self._sessions)
+            sessions = list(self._sessions | self._authorized)
             self._sessions.clear()
+            self._authorized.clear()
         for session in sessions:
             session.abort()
         return len(sessions)
@@ -149,13 +162,14 @@ class WsSession:
             return
         if action == "authenticate":
             ok = self._authorize(str(payload.get("key_id", "")), str(payload.get("secret_key", "")))
+            answer: dict[str, str] = {"status": "authorized" if ok else "unauthorized"}
+            if ok and not self._hub.claim(self):
+                # Alpaca allows one trade_updates connection per account.
+                ok = False
+                answer = {"status": "unauthorized", "error": "connection limit exceeded"}
             self._authorized = ok
-            status = "authorized" if ok else "unauthorized"
-            self.send_text(
-                json.dumps(
-                    {"stream": "authorization", "data": {"status": status, "action": action}}
-                )
-            )
+            answer["action"] = action
+            self.send_text(json.dumps({"stream": "authorization", "data": answer}))
             if not ok:
                 self.close()
         elif action == "listen":
