@@ -22,6 +22,7 @@ import structlog
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from console.brokers.registry import BrokerOptions, broker_spec
 from console.domain.config import Settings
 from console.domain.market import Asset, MarketClock, Quote
 from console.domain.orders import OrderRequest, OrderSnapshot
@@ -128,14 +129,15 @@ async def import_off_thread(name: str) -> ModuleType:
         pool.shutdown(wait=False)
 
 
-async def _create_alpaca(deferred: DeferredBroker, live: bool) -> None:
-    """Import alpaca-py off the GUI thread, then create the adapter."""
+async def _create_deferred(deferred: DeferredBroker, live: bool) -> None:
+    """Import the broker's package off the GUI thread, then create the adapter."""
+    spec = broker_spec(deferred.name)
     try:
-        module = await import_off_thread("console.brokers.alpaca")
-        deferred.resolve(module.create_alpaca_broker(live=live))
-        log.info("broker_ready", broker="alpaca", live=live)
+        await import_off_thread(spec.package)
+        deferred.resolve(spec.create(BrokerOptions(live=live)))
+        log.info("broker_ready", broker=spec.name, live=live)
     except Exception as exc:  # missing credentials, network: shown in the window
-        log.error("broker_unavailable", broker="alpaca", error=str(exc))
+        log.error("broker_unavailable", broker=spec.name, error=str(exc))
         deferred.resolve(None, exc)
 
 
@@ -223,7 +225,9 @@ class Console:
     def after_shown(self, plan: str | None) -> None:
         """Once the window is shown: create a deferred broker (Alpaca), then load the plan."""
         if self.deferred is not None:
-            self.tasks.spawn(_create_alpaca(self.deferred, self.live), name="create-alpaca")
+            self.tasks.spawn(
+                _create_deferred(self.deferred, self.live), name=f"create-{self.deferred.name}"
+            )
         QTimer.singleShot(0, lambda: self.window.start(plan))
 
     async def close(self) -> None:
@@ -252,15 +256,15 @@ def compose(
     deferred: DeferredBroker | None = None
     reset: Callable[[], None] | None = None
     real: Broker
-    if broker == "alpaca":
+    spec = broker_spec(broker)
+    if spec.create_after_window:
         live = live or live_trading(qsettings)
-        deferred = DeferredBroker("alpaca", "LIVE" if live else "PAPER")
+        deferred = DeferredBroker(spec.name, "LIVE" if live else "PAPER")
         real = deferred
     else:
-        from console.brokers.sim import create_sim_broker
-
-        sim = create_sim_broker(scenario, state_path or sim_state_path(journal_path, scenario))
-        real, reset = sim, sim.reset
+        state = state_path or sim_state_path(journal_path, scenario)
+        real = spec.create(BrokerOptions(scenario=scenario, state_path=state, live=live))
+        reset = getattr(real, "reset", None)
     rules = settings or Settings()
     gateway = BrokerGateway(real)
     tasks = TaskGroup()

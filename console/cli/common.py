@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from console.brokers.registry import BrokerOptions, broker_spec
 from console.engine.gateway import BrokerGateway
 from console.engine.ports import Broker, Journal, RunRefusedError
 
@@ -28,25 +29,20 @@ def emit_json(data: Any) -> None:
 
 
 def make_broker(args: argparse.Namespace) -> Broker:
-    """The broker adapter the arguments select (alpaca imported only when chosen)."""
-    if args.broker == "alpaca":
-        from console.brokers.alpaca import AlpacaOptions, create_alpaca_broker
-
-        return create_alpaca_broker(
-            live=args.live, options=AlpacaOptions(request_timeout_s=args.broker_timeout)
-        )
-    from console.brokers.sim import create_sim_broker
-
-    return create_sim_broker(args.scenario, state_path=args.sim_state)
+    """The broker adapter the arguments select, from the registry (its SDK imported lazily)."""
+    spec = broker_spec(args.broker)
+    options = BrokerOptions(
+        scenario=args.scenario,
+        state_path=getattr(args, "sim_state", None),
+        live=args.live,
+        request_timeout_s=args.broker_timeout,
+    )
+    return spec.create(options)
 
 
 def make_gateway(args: argparse.Namespace) -> BrokerGateway:
-    """The selected broker behind the engine's gateway.
-
-    alpaca-py calls carry their own per-request timeout and the adapter retries 429s itself, so
-    the gateway's outer timeout leaves room for those retries.
-    """
-    outer = args.broker_timeout * (6 if args.broker == "alpaca" else 1)
+    """The selected broker behind the engine's gateway (timeout per the broker's traits)."""
+    outer = args.broker_timeout * broker_spec(args.broker).timeout_factor
     return BrokerGateway(make_broker(args), timeout=outer)
 
 

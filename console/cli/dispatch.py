@@ -10,6 +10,7 @@ from pathlib import Path
 
 import structlog
 
+from console.brokers.registry import broker_spec
 from console.cli.common import (
     EXIT_ERROR,
     EXIT_INPUT,
@@ -87,7 +88,7 @@ def resolve_plan(plan: str) -> str:
 
 
 def _default_scenario(scenario: str | None, broker: str) -> str | None:
-    if scenario is None and broker == "sim":
+    if scenario is None and broker_spec(broker).uses_scenario:
         from console.resources import demo_scenario_path
 
         return str(demo_scenario_path())
@@ -112,6 +113,9 @@ def dispatch(argv: Sequence[str]) -> int:
         args.command = "gui"
     _configure_logging(args.verbose)
     settings = load_settings(args.config)  # every command validates its config (exit 2)
+    if getattr(args, "broker", None) is not None:
+        # e.g. a min_notional below what the broker accepts is a config error (exit 2)
+        broker_spec(args.broker).check_settings(settings, args.config or "config")
     if getattr(args, "plan", None) is not None:
         args.plan = resolve_plan(args.plan)
     if args.command == "schema":

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import NoReturn
 
+from console.brokers.registry import BROKERS
 from console.cli.common import UsageError
 
 PROG = "phase-console"
@@ -55,7 +56,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _broker_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--broker", choices=("sim", "alpaca"), default="sim")
+    parser.add_argument("--broker", choices=tuple(BROKERS), default="sim")
     parser.add_argument("--scenario", metavar="FILE", help="sim scenario (default: bundled demo)")
     parser.add_argument(
         "--sim-state",

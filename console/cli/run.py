@@ -19,7 +19,6 @@ from console.cli.common import (
 )
 from console.cli.tables import run_table
 from console.domain.config import Settings
-from console.domain.errors import InputError
 from console.domain.runstate import RunState, run_state_json
 from console.engine.executor import PhaseExecutor, Unfinished
 from console.engine.gateway import BrokerGateway
@@ -45,10 +44,6 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
         if not args.yes:
             raise RefusedError(
                 "approval missing: review `phase-console preview` and pass --yes to run"
-            )
-        if args.broker == "alpaca" and settings.min_notional < 1:
-            raise InputError.single(
-                "config", "min_notional", "Alpaca refuses orders below $1.00: use at least 1.00"
             )
         journal = open_journal(args.journal)
         executor = PhaseExecutor(gateway, journal, settings)
