@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli.helpers import Result, cli, write_json
+from tests.cli.helpers import REPO, Result, cli, write_json
 
 D = Decimal
 
@@ -351,3 +353,80 @@ def test_pattern_day_trader_refusal_carries_its_own_code(
     leg = _legs(result)["BUY1"]
     assert leg["status"] == "rejected" and message in leg["reason"] and "40310100" in leg["reason"]
     assert result.json()["status"] == "failed"
+
+
+# -- outages, unfinished runs, one executor -----------------------------------------------
+
+
+def test_three_503s_on_the_account_between_the_phases_do_not_end_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Account reads: the preview, the start gate; then three 503s between the phases.
+    files = Files(
+        tmp_path,
+        _plan(_item("AAA", "SELL", "-100"), _item("BUY1", "BUY", "100")),
+        _scenario(faults={"account_errors": 3, "account_errors_after": 2}),
+    )
+    result = files.run(capsys)
+    assert result.code == 0, result.err
+    assert result.json()["status"] == "succeeded"
+    assert "Traceback" not in result.err
+
+
+def test_a_cancel_that_fails_ends_unfinished_and_the_next_run_resumes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stuck = _scenario(fills={"never_fill": ["AAA"]}, faults={"cancel_fail": ["AAA"]})
+    files = Files(tmp_path, _plan(_item("AAA", "SELL", "-100"), _item("BUY1", "BUY", "100")), stuck)
+    first = files.run(capsys, "--phase-timeout", "1")
+    assert first.code == 3, first.err
+    data = first.json()
+    aaa = _legs(first)["AAA"]
+    assert data["status"] == "unfinished"
+    assert data["unfinished"]["orders"] == [aaa["client_order_id"]]
+    assert aaa["client_order_id"] in first.err and "resume" in first.err
+    assert _legs(first)["BUY1"]["status"] == "pending"  # never sent beside a working sell
+    assert "Traceback" not in first.err
+
+    again = files.run(capsys, "--phase-timeout", "1")  # resumes: not "already executed"
+    assert again.code == 3 and again.json()["status"] == "unfinished"
+    assert again.json()["run_id"] == data["run_id"]
+
+    # The broker lets the cancel through now: the same command finishes the run.
+    write_json(files.scenario, _scenario(fills={"never_fill": ["AAA"]}))
+    done = files.run(capsys, "--phase-timeout", "1")
+    assert done.code == 3, done.err
+    assert done.json()["run_id"] == data["run_id"]
+    assert done.json()["status"] == "partial"
+    assert _legs(done)["AAA"]["status"] == "canceled"
+    assert _legs(done)["AAA"]["reason"] == "phase_timeout"
+    client_ids = [o["client_order_id"] for o in files.sim()["orders"]]
+    assert len(client_ids) == len(set(client_ids))  # never a second order
+    assert files.runs_in_journal() == 1
+
+
+def test_two_processes_started_together_run_the_plan_once(tmp_path: Path) -> None:
+    files = Files(
+        tmp_path,
+        _plan(_item("AAA", "SELL", "-100"), _item("BUY1", "BUY", "100")),
+        _scenario(fills={"never_fill": ["AAA"]}),
+    )
+    args = [
+        sys.executable, "-m", "console.cli", "run", str(files.plan), "--yes",
+        "--scenario", str(files.scenario), "--journal", str(files.journal),
+        "--sim-state", str(files.state), "--phase-timeout", "3", "--format", "json",
+    ]  # fmt: skip
+    procs = [
+        subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+        for _ in range(2)
+    ]
+    outcomes = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        outcomes.append((proc.returncode, out, err))
+    codes = sorted(code for code, _, _ in outcomes)
+    assert codes == [3, 4], outcomes
+    refused = next(err for code, _, err in outcomes if code == 4)
+    assert ("pid" in refused and "since" in refused) or "already executed" in refused
+    assert "Traceback" not in refused
+    assert files.runs_in_journal() == 1
