@@ -92,7 +92,9 @@ async def preview_once(
         "APCA_API_SECRET_KEY": SECRET,
     }
     broker = create_alpaca_broker(
-        env=env, options=AlpacaOptions(asset_cache_dir=str(cache)), keyring_get=lambda s, u: None
+        env=env,
+        options=AlpacaOptions(asset_cache_dir=str(cache), asset_cache_persist=True),
+        keyring_get=lambda s, u: None,
     )
     started = time.perf_counter()
     try:

@@ -80,7 +80,11 @@ class AlpacaBroker:
         self._closed_error: type[BrokerUnavailableError] = transport.ClosedError
         self._stream: StreamSupervisor = stream.StreamSupervisor(config, self._on_stream_message)
         cache_dir = config.options.asset_cache_dir
-        self._assets = AssetCache(config.base_url, Path(cache_dir) if cache_dir else None)
+        self._assets = AssetCache(
+            config.base_url,
+            Path(cache_dir) if cache_dir else None,
+            persist=config.options.asset_cache_persist,
+        )
         self._inflight: set[asyncio.Future[Any]] = set()
         self._subscribers: set[_Subscription] = set()
         # Successor order id -> the client_order_id of the order it replaced (DESIGN §7).
@@ -229,14 +233,20 @@ class AlpacaBroker:
         """
         facts = self._assets.load()
         if facts is None:
-            listed = await self._call(
-                "list_assets",
-                functools.partial(
-                    self._clients.trading.get_all_assets, self._sdk.active_equities()
-                ),
-            )
+            try:
+                listed = await self._call(
+                    "list_assets",
+                    functools.partial(
+                        self._clients.trading.get_all_assets, self._sdk.active_equities()
+                    ),
+                )
+            except (self._not_found, OrderRejectedError) as exc:
+                # A server without the list endpoint: ask symbol by symbol instead.
+                log.warning("alpaca.asset_list_unavailable", error=str(exc))
+                listed = []
             facts = {str(a.symbol): _asset(a) for a in listed}
-            self._assets.store(facts)
+            if listed:
+                self._assets.store(facts)
         wanted = list(dict.fromkeys(symbols))
         extra: dict[str, Asset | None] = {}
         for symbol in (s for s in wanted if s not in facts):

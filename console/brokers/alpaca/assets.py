@@ -36,9 +36,17 @@ class AssetCache:
     """
 
     def __init__(
-        self, base_url: str, directory: Path | None = None, *, today: date | None = None
+        self,
+        base_url: str,
+        directory: Path | None = None,
+        *,
+        today: date | None = None,
+        persist: bool | None = None,
     ) -> None:
         self._dir = directory if directory is not None else default_cache_dir()
+        # A loopback server (the emulator, a test double) changes its assets with every scenario
+        # it is started with: by default its facts are kept for this process only, not on disk.
+        self._persist = not _is_loopback(base_url) if persist is None else persist
         self._key = hashlib.sha256(base_url.encode("utf-8")).hexdigest()[:16]
         self._day = (today or datetime.now(UTC).date()).isoformat()
         self._facts: dict[str, Asset | None] | None = None
@@ -52,6 +60,8 @@ class AssetCache:
         """The day's facts, or None when the day's list has not been fetched yet."""
         if self._facts is not None:
             return self._facts
+        if not self._persist:
+            return None
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             facts = {str(k): _asset(str(k), v) for k, v in data["assets"].items()}
@@ -66,6 +76,8 @@ class AssetCache:
     def store(self, facts: dict[str, Asset | None]) -> None:
         """Replace the day's facts (atomically), and drop this base URL's older days."""
         self._facts = dict(facts)
+        if not self._persist:
+            return
         doc = {
             "day": self._day,
             "assets": {
@@ -102,3 +114,11 @@ def _asset(symbol: str, value: Any) -> Asset | None:
     return Asset(
         symbol=symbol, tradable=bool(value["tradable"]), fractionable=bool(value["fractionable"])
     )
+
+
+def _is_loopback(base_url: str) -> bool:
+    """True for http(s)://localhost, 127.x.x.x or [::1] base URLs."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(base_url).hostname or "").lower()
+    return host == "localhost" or host.startswith("127.") or host == "::1"
