@@ -31,6 +31,7 @@ from console.brokers.alpaca.convert import (
     to_decimal,
     to_time,
 )
+from console.brokers.fanout import UpdateFanout
 from console.domain.market import AccountStatus, Asset, MarketClock, Quote
 from console.domain.orders import OrderRequest, OrderSnapshot
 from console.engine.ports import (
@@ -86,7 +87,8 @@ class AlpacaBroker:
             persist=config.options.asset_cache_persist,
         )
         self._inflight: set[asyncio.Future[Any]] = set()
-        self._subscribers: set[_Subscription] = set()
+        # Iterating the updates opens the stream: a run follows updates, a preview never does.
+        self._updates = UpdateFanout(on_iterate=self._open_stream)
         # Successor order id -> the client_order_id of the order it replaced (DESIGN §7).
         self._replaced_for: dict[str, str] = {}
         self._closed = False
@@ -354,12 +356,7 @@ class AlpacaBroker:
 
     def updates(self) -> AsyncIterator[OrderSnapshot]:
         """Every trade_updates event from now on, until close(); iterating opens the stream."""
-        sub = _Subscription(self)
-        if self._closed:
-            sub.queue.put_nowait(None)
-        else:
-            self._subscribers.add(sub)
-        return sub
+        return self._updates.subscribe()
 
     async def close(self) -> None:
         """Stop the stream and the worker without waiting for a hung call; idempotent."""
@@ -372,9 +369,7 @@ class AlpacaBroker:
         for waiter in list(self._inflight):
             if not waiter.done():
                 waiter.set_exception(self._closed_error("Alpaca broker closed"))
-        for sub in list(self._subscribers):
-            sub.queue.put_nowait(None)
-        self._subscribers.clear()
+        self._updates.close()
 
     # ---- translation ----------------------------------------------------------------------
 
@@ -422,8 +417,7 @@ class AlpacaBroker:
             original = self._replaced_for.get(snapshot.broker_order_id)
             if original is not None:  # an update of a successor: report it as the original
                 snapshot = snapshot.model_copy(update={"client_order_id": original})
-        for sub in list(self._subscribers):
-            sub.queue.put_nowait(snapshot)
+        self._updates.publish(snapshot)
 
 
 def _asset(asset: Any) -> Asset:
@@ -434,34 +428,6 @@ def _asset(asset: Any) -> Asset:
         tradable=bool(asset.tradable) and active,
         fractionable=bool(asset.fractionable),
     )
-
-
-class _Subscription:
-    """One updates() subscriber: a queue iterated until the broker closes."""
-
-    def __init__(self, owner: AlpacaBroker) -> None:
-        self._owner = owner
-        self.queue: asyncio.Queue[OrderSnapshot | None] = asyncio.Queue()
-        self._done = False
-
-    def __aiter__(self) -> _Subscription:
-        return self
-
-    async def __anext__(self) -> OrderSnapshot:
-        if self._done:
-            raise StopAsyncIteration
-        self._owner._open_stream()  # a run follows updates: now the stream is needed
-        item = await self.queue.get()
-        if item is None:
-            self._done = True
-            self._owner._subscribers.discard(self)
-            raise StopAsyncIteration
-        return item
-
-    async def aclose(self) -> None:
-        """Stop receiving updates."""
-        self._done = True
-        self._owner._subscribers.discard(self)
 
 
 def create_alpaca_broker(

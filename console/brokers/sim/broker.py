@@ -14,6 +14,7 @@ from pathlib import Path
 
 import structlog
 
+from console.brokers.fanout import UpdateFanout
 from console.brokers.sim.exchange import Exchange, utc_now
 from console.brokers.sim.resources import demo_path
 from console.brokers.sim.scenario import Scenario, load_scenario
@@ -36,33 +37,6 @@ _MS = Decimal(1000)
 def _seconds(ms: int | Decimal) -> float:
     """Milliseconds as the float seconds asyncio.sleep takes (time, never money)."""
     return float(Decimal(ms) / _MS)
-
-
-class _Subscription:
-    """One subscriber's queue, iterated until the broker closes."""
-
-    def __init__(self, owner: SimBroker) -> None:
-        self._owner = owner
-        self.queue: asyncio.Queue[OrderSnapshot | None] = asyncio.Queue()
-        self._done = False
-
-    def __aiter__(self) -> _Subscription:
-        return self
-
-    async def __anext__(self) -> OrderSnapshot:
-        if self._done:
-            raise StopAsyncIteration
-        item = await self.queue.get()
-        if item is None:
-            self._done = True
-            self._owner._unsubscribe(self)
-            raise StopAsyncIteration
-        return item
-
-    async def aclose(self) -> None:
-        """Stop receiving updates."""
-        self._done = True
-        self._owner._unsubscribe(self)
 
 
 class SimBroker:
@@ -88,7 +62,7 @@ class SimBroker:
         self._now = now
         self._window = SlidingWindow(scenario.rate_limit_per_minute, clock)
         self._burst_left = 0
-        self._subscribers: list[_Subscription] = []
+        self._updates = UpdateFanout()
         self._tasks: set[asyncio.Task[None]] = set()
         self._fill_due: dict[str, datetime] = {}
         self._to_schedule: list[str] = []
@@ -191,14 +165,7 @@ class SimBroker:
             self._publish(snapshot)
 
     def _publish(self, snapshot: OrderSnapshot) -> None:
-        if self._closed:
-            return
-        for sub in list(self._subscribers):
-            sub.queue.put_nowait(snapshot)
-
-    def _unsubscribe(self, sub: _Subscription) -> None:
-        if sub in self._subscribers:
-            self._subscribers.remove(sub)
+        self._updates.publish(snapshot)
 
     def _fault(self, kind: str, symbols: frozenset[str] | dict[str, int], symbol: str) -> bool:
         """Fire a configured fault once per (kind, symbol); the firing is persisted."""
@@ -305,12 +272,7 @@ class SimBroker:
 
     def updates(self) -> AsyncIterator[OrderSnapshot]:
         """Every snapshot published from now on, until close()."""
-        sub = _Subscription(self)
-        if self._closed:
-            sub.queue.put_nowait(None)
-        else:
-            self._subscribers.append(sub)
-        return sub
+        return self._updates.subscribe()
 
     def reset(self) -> None:
         """Back to the scenario's opening account: pending fills dropped, orders forgotten."""
@@ -331,8 +293,7 @@ class SimBroker:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for sub in list(self._subscribers):
-            sub.queue.put_nowait(None)
+        self._updates.close()
 
 
 def create_sim_broker(scenario_path: str | None, state_path: str | None = None) -> SimBroker:
