@@ -38,9 +38,9 @@ from console.domain.events import (
 from console.domain.orders import OrderSpec, OrderStatus, Side
 from console.domain.preview_model import Funding, Leg, LegStatus
 from console.engine.tasks import TaskGroup
-from console.ui.run_vm import RunViewModel
-from console.ui.table_model import KEY_ROLE
-from console.ui.views import MonitorPage
+from console.ui.models.table_model import KEY_ROLE
+from console.ui.viewmodels.run_vm import RunViewModel
+from console.ui.widgets.pages import MonitorPage
 
 UPDATES_PER_ORDER = 10  # intent, submitted, 8 fill updates
 FLOOD_CHUNK = 1000

@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -21,18 +22,19 @@ import structlog
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from console.brokers.registry import BrokerOptions, broker_spec
 from console.domain.config import Settings
-from console.domain.market import Asset, Quote
+from console.domain.market import Asset, MarketClock, Quote
 from console.domain.orders import OrderRequest, OrderSnapshot
 from console.engine.gateway import BrokerGateway
 from console.engine.ports import AccountInfo, Broker, BrokerUnavailableError, CredentialStore
 from console.engine.tasks import TaskGroup
 from console.journal.store import SqliteJournal, default_journal_path
-from console.ui.logbridge import LogBridge
-from console.ui.main_window import MainWindow, WindowContext
+from console.ui.models.logbridge import LogBridge
 from console.ui.prefs import APPLICATION, ORGANIZATION, live_trading, open_settings
-from console.ui.replay.hook import ReplayLauncher
-from console.ui.run_vm import executor_factory
+from console.ui.viewmodels.run_vm import executor_factory
+from console.ui.windows.main_window import MainWindow, WindowContext
+from console.ui.windows.replay.hook import ReplayLauncher
 
 log = structlog.get_logger(__name__)
 
@@ -47,6 +49,11 @@ class DeferredBroker:
         self._ready = asyncio.Event()
         self._broker: Broker | None = None
         self._error: Exception | None = None
+
+    @property
+    def quote_feed(self) -> str | None:
+        """The real broker's market-data feed, once it exists."""
+        return getattr(self._broker, "quote_feed", None)
 
     def resolve(self, broker: Broker | None, error: Exception | None = None) -> None:
         """Hand over the real broker (or the error that prevented creating it)."""
@@ -75,9 +82,15 @@ class DeferredBroker:
         """Assets."""
         return await (await self._real()).get_assets(symbols)
 
-    async def is_market_open(self) -> bool:
+    async def get_clock(self) -> MarketClock:
         """Market clock."""
-        return await (await self._real()).is_market_open()
+        return await (await self._real()).get_clock()
+
+    async def list_orders(
+        self, *, open_only: bool, after: datetime | None = None
+    ) -> list[OrderSnapshot]:
+        """Working orders, or every order since `after`."""
+        return await (await self._real()).list_orders(open_only=open_only, after=after)
 
     async def submit_order(self, request: OrderRequest) -> OrderSnapshot:
         """Submit."""
@@ -116,14 +129,15 @@ async def import_off_thread(name: str) -> ModuleType:
         pool.shutdown(wait=False)
 
 
-async def _create_alpaca(deferred: DeferredBroker, live: bool) -> None:
-    """Import alpaca-py off the GUI thread, then create the adapter."""
+async def _create_deferred(deferred: DeferredBroker, live: bool) -> None:
+    """Import the broker's package off the GUI thread, then create the adapter."""
+    spec = broker_spec(deferred.name)
     try:
-        module = await import_off_thread("console.brokers.alpaca")
-        deferred.resolve(module.create_alpaca_broker(live=live))
-        log.info("broker_ready", broker="alpaca", live=live)
+        await import_off_thread(spec.package)
+        deferred.resolve(spec.create(BrokerOptions(live=live)))
+        log.info("broker_ready", broker=spec.name, live=live)
     except Exception as exc:  # missing credentials, network: shown in the window
-        log.error("broker_unavailable", broker="alpaca", error=str(exc))
+        log.error("broker_unavailable", broker=spec.name, error=str(exc))
         deferred.resolve(None, exc)
 
 
@@ -211,7 +225,9 @@ class Console:
     def after_shown(self, plan: str | None) -> None:
         """Once the window is shown: create a deferred broker (Alpaca), then load the plan."""
         if self.deferred is not None:
-            self.tasks.spawn(_create_alpaca(self.deferred, self.live), name="create-alpaca")
+            self.tasks.spawn(
+                _create_deferred(self.deferred, self.live), name=f"create-{self.deferred.name}"
+            )
         QTimer.singleShot(0, lambda: self.window.start(plan))
 
     async def close(self) -> None:
@@ -240,15 +256,15 @@ def compose(
     deferred: DeferredBroker | None = None
     reset: Callable[[], None] | None = None
     real: Broker
-    if broker == "alpaca":
+    spec = broker_spec(broker)
+    if spec.create_after_window:
         live = live or live_trading(qsettings)
-        deferred = DeferredBroker("alpaca", "LIVE" if live else "PAPER")
+        deferred = DeferredBroker(spec.name, "LIVE" if live else "PAPER")
         real = deferred
     else:
-        from console.brokers.sim import create_sim_broker
-
-        sim = create_sim_broker(scenario, state_path or sim_state_path(journal_path, scenario))
-        real, reset = sim, sim.reset
+        state = state_path or sim_state_path(journal_path, scenario)
+        real = spec.create(BrokerOptions(scenario=scenario, state_path=state, live=live))
+        reset = getattr(real, "reset", None)
     rules = settings or Settings()
     gateway = BrokerGateway(real)
     tasks = TaskGroup()

@@ -60,13 +60,20 @@ class OrderIntent(Frozen):
 
 
 class OrderSubmitted(Frozen):
-    """The broker acknowledged the order (or a look-up found it)."""
+    """The broker acknowledged the order (or a look-up found it), with its fills so far.
+
+    Status and fills travel in this one event (one journal commit): a crash can never leave a
+    leg terminal with its fills missing. Journals from before carry no fills (None).
+    """
 
     kind: Literal["order_submitted"] = "order_submitted"
     client_order_id: str
     broker_order_id: str
     status: OrderStatus
-    via: Literal["submit", "lookup"] = "submit"
+    via: Literal["submit", "lookup", "stream"] = "submit"
+    filled_qty: Decimal | None = None
+    filled_avg_price: Decimal | None = None
+    reason: str | None = None
 
 
 class OrderUpdate(Frozen):
@@ -80,7 +87,7 @@ class OrderUpdate(Frozen):
     filled_avg_price: Decimal | None
     event: str | None = None
     reason: str | None = None
-    source: Literal["stream", "lookup", "submit"] = "stream"
+    source: Literal["stream", "lookup", "submit", "reconcile", "operator"] = "stream"
 
 
 class OrderUnknown(Frozen):
@@ -110,6 +117,8 @@ class FundingRecomputed(Frozen):
     sell_proceeds: Decimal
     buying_power_before: Decimal
     buying_power_now: Decimal
+    cash_now: Decimal | None = None  # None in journals from before cash-only funding
+    spendable_now: Decimal | None = None
     reserve: Decimal
     available_for_buys: Decimal
     planned_buys: Decimal

@@ -140,10 +140,8 @@ class RunFolder:
                     f"{event.client_order_id} rejected"
                     + (f": {event.reason}" if event.reason else ""),
                 )
-                if leg is not None and event.reason:
-                    self._legs[leg.client_order_id] = leg.model_copy(
-                        update={"reason": event.reason}
-                    )
+            if event.reason:
+                self._update(event.client_order_id, recorded, reason=event.reason)
         elif isinstance(event, RunStarted):
             self._start = event
             self._run_id = recorded.run_id
@@ -169,10 +167,12 @@ class RunFolder:
                 event.client_order_id,
                 event.broker_order_id,
                 event.status.value,
-                None,
-                None,
+                event.filled_qty,
+                event.filled_avg_price,
                 acknowledged=True,
             )
+            if event.reason:
+                self._update(event.client_order_id, recorded, reason=event.reason)
         elif isinstance(event, OrderUnknown):
             leg = self._legs.get(event.client_order_id)
             if leg is not None and leg.status in (PENDING, UNKNOWN):

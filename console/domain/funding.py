@@ -7,7 +7,7 @@ from decimal import Decimal
 from console.domain.events import FundingRecomputed, LegResized
 from console.domain.money import ONE, add, mul, sub
 from console.domain.orders import Side
-from console.domain.preview import funding_scale, size_buy_amount
+from console.domain.preview import funding_scale, size_buy_amount, spendable_amount
 from console.domain.runstate import RunState
 
 REAPPROVAL_TOLERANCE = Decimal("0.005")
@@ -19,17 +19,25 @@ def approved_scale(state: RunState) -> Decimal:
 
 
 def recompute_funding(
-    state: RunState, buying_power_now: Decimal, min_notional: Decimal
+    state: RunState,
+    *,
+    cash_now: Decimal,
+    buying_power_now: Decimal,
+    allow_margin: bool,
+    min_notional: Decimal,
 ) -> FundingRecomputed:
-    """Fund the buys from actual proceeds and current buying power; never scale up.
+    """Fund the buys from actual proceeds and what the account may spend now; never scale up.
 
-    available = min(buying power now, buying power at preview + actual sell proceeds) - reserve:
-    the broker's figure is trusted only as far as our own fills explain it.
+    available = min(spendable now, spendable at preview + actual sell proceeds) - reserve, where
+    spendable is min(cash, buying power) (buying power only with allow_margin): the broker's
+    figure is trusted only as far as our own fills explain it, and margin is never borrowed.
     """
     funding = state.funding
     proceeds = state.sell_proceeds
-    ceiling = add(funding.buying_power, proceeds)
-    available = sub(min(buying_power_now, ceiling), funding.reserve)
+    spendable_before = funding.spendable if funding.spendable is not None else funding.buying_power
+    spendable_now = spendable_amount(cash_now, buying_power_now, allow_margin)
+    ceiling = add(spendable_before, proceeds)
+    available = sub(min(spendable_now, ceiling), funding.reserve)
     approved = approved_scale(state)
     scale = min(approved, funding_scale(available, funding.planned_buys))
     resized: list[LegResized] = []
@@ -57,6 +65,8 @@ def recompute_funding(
         sell_proceeds=proceeds,
         buying_power_before=funding.buying_power,
         buying_power_now=buying_power_now,
+        cash_now=cash_now,
+        spendable_now=spendable_now,
         reserve=funding.reserve,
         available_for_buys=available,
         planned_buys=funding.planned_buys,

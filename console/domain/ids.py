@@ -17,6 +17,11 @@ def client_order_id_prefix(plan_digest: str, attempt: int, side: Side) -> str:
     return f"pc-{plan_digest[:12]}-{attempt}-{side.letter}-"
 
 
+def plan_order_prefix(plan_digest: str) -> str:
+    """`pc-<12 hex>-`: every order of every attempt of one plan starts so."""
+    return f"pc-{plan_digest[:12]}-"
+
+
 def client_order_id(plan_digest: str, attempt: int, side: Side, symbol: str) -> str:
     """The id a leg is submitted under; the same inputs always give the same id."""
     return with_symbol(client_order_id_prefix(plan_digest, attempt, side), symbol)

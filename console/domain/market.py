@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from console.domain.money import ZERO, add, div, mul
+from console.domain.money import ZERO, add, div, mul, sub
+
+_BPS = Decimal(10000)
+_SIXTY = Decimal(60)
 
 
 class Frozen(BaseModel):
@@ -20,6 +24,7 @@ class Quote(Frozen):
 
     bid: Decimal | None = None
     ask: Decimal | None = None
+    timestamp: datetime | None = None  # when the quote was made (the data API's time)
 
     def mid(self) -> Decimal | None:
         """(bid + ask) / 2 when both are > 0 (exact); else whichever is > 0; else None."""
@@ -36,6 +41,21 @@ class Quote(Frozen):
         first, second = (bid, ask) if side == "sell" else (ask, bid)
         return first if first is not None else second
 
+    def spread_bps(self) -> Decimal | None:
+        """(ask - bid) / mid in basis points when both sides are > 0 (exact), else None."""
+        if self.bid is None or self.ask is None or self.bid <= 0 or self.ask <= 0:
+            return None
+        mid = self.mid()
+        assert mid is not None
+        return mul(div(sub(self.ask, self.bid), mid), _BPS)
+
+    def age_seconds(self, as_of: datetime | None) -> Decimal | None:
+        """Seconds between the quote's time and `as_of` (never negative), None when unknown."""
+        if self.timestamp is None or as_of is None:
+            return None
+        seconds = Decimal(str((as_of - self.timestamp).total_seconds()))
+        return max(ZERO, seconds)
+
 
 class Asset(Frozen):
     """Tradability facts of a symbol."""
@@ -43,6 +63,61 @@ class Asset(Frozen):
     symbol: str
     tradable: bool = True
     fractionable: bool = True
+
+
+class OpenOrder(Frozen):
+    """An order working at the broker: who placed it (client order id), what and which way."""
+
+    client_order_id: str
+    broker_order_id: str
+    symbol: str
+    side: str  # "sell" or "buy"
+    qty: Decimal | None = None
+    notional: Decimal | None = None
+    status: str = "new"
+    submitted_at: datetime | None = None
+
+
+class MarketClock(Frozen):
+    """The broker's market clock: open now, and when it next opens and closes."""
+
+    is_open: bool
+    timestamp: datetime | None = None
+    next_open: datetime | None = None
+    next_close: datetime | None = None
+
+    def minutes_to_close(self) -> Decimal | None:
+        """Minutes from now to the close while open (exact), else None."""
+        if not self.is_open or self.timestamp is None or self.next_close is None:
+            return None
+        seconds = Decimal(str((self.next_close - self.timestamp).total_seconds()))
+        return max(ZERO, div(seconds, _SIXTY))
+
+    def minutes_to_open(self) -> Decimal | None:
+        """Minutes from now to the next open while closed, else None."""
+        if self.is_open or self.timestamp is None or self.next_open is None:
+            return None
+        seconds = Decimal(str((self.next_open - self.timestamp).total_seconds()))
+        return max(ZERO, div(seconds, _SIXTY))
+
+
+class AccountStatus(Frozen):
+    """Whether the account may trade: its status and the broker's blocking flags."""
+
+    status: str = "ACTIVE"
+    trading_blocked: bool = False
+    account_blocked: bool = False
+    trade_suspended_by_user: bool = False
+
+    def blocked_reason(self) -> str | None:
+        """Why the account cannot trade (naming the status or flag), or None when it can."""
+        reasons = []
+        if self.status.upper() != "ACTIVE":
+            reasons.append(f"account status is {self.status}")
+        for flag in ("trading_blocked", "account_blocked", "trade_suspended_by_user"):
+            if getattr(self, flag):
+                reasons.append(f"{flag} is set")
+        return "; ".join(reasons) if reasons else None
 
 
 class AccountSnapshot(Frozen):
@@ -57,6 +132,22 @@ class AccountSnapshot(Frozen):
     quotes: dict[str, Quote]
     assets: dict[str, Asset]  # symbols the broker does not know are absent
     market_open: bool
+    clock: MarketClock | None = None
+    account_status: AccountStatus = AccountStatus()
+    # Orders working at the broker when the snapshot was taken: (client_order_id, symbol, side).
+    open_orders: tuple[OpenOrder, ...] = ()
+    as_of: datetime | None = None  # the snapshot's time, against which quote ages are measured
+    quote_feed: str | None = None  # the market-data feed the quotes came from (Alpaca: iex/sip)
+
+    def quote_age(self, symbol: str) -> Decimal | None:
+        """Age in seconds of the symbol's quote at the snapshot's time, None when unknown."""
+        quote = self.quotes.get(symbol)
+        return quote.age_seconds(self.as_of) if quote is not None else None
+
+    def spread_bps(self, symbol: str) -> Decimal | None:
+        """Spread of the symbol's quote in basis points of the mid, None without two sides."""
+        quote = self.quotes.get(symbol)
+        return quote.spread_bps() if quote is not None else None
 
     def mid(self, symbol: str) -> Decimal | None:
         """Mid price of `symbol`, or None when it has no usable quote."""

@@ -12,11 +12,21 @@ from typing import Any, TypeVar
 
 from console.domain.canonical import canonical_json, sha256_hex
 from console.domain.errors import FieldIssue, InputError
+from console.domain.inputlimits import (
+    bad_unicode_path,
+    check_decimal_range,
+    first_absurd_number,
+    may_hold_surrogates,
+    nesting_message,
+    too_deep,
+)
 from console.domain.market import Frozen
 from console.domain.money import DecimalParseError, sub, to_decimal
 
 MAX_PLAN_BYTES = 10 * 1024 * 1024
 SYMBOL_RE = re.compile(r"^[A-Z0-9.\-]{1,10}$")
+# Checked as written, before upper-casing: "ıbm", "ſpy" and "ﬁx" upper-case to IBM, SPY, FIX.
+SYMBOL_AS_WRITTEN_RE = re.compile(r"[A-Za-z0-9.\-]{1,10}")
 SCHEMA_RE = re.compile(r"^1(\.\d+){0,2}$")
 WEIGHT_SUM_TOLERANCE = Decimal("0.000001")
 
@@ -136,7 +146,7 @@ def _decimal(value: Any) -> Decimal:
     if isinstance(value, (dict, list)) or value is None:
         raise TypeError(f"expected a decimal number, got {_json_type(value)}")
     try:
-        return to_decimal(value)
+        return check_decimal_range(to_decimal(value))
     except DecimalParseError as exc:
         raise ValueError(str(exc)) from exc
 
@@ -170,14 +180,13 @@ def _int_in(low: int, high: int | None) -> Callable[[Any], int]:
     def convert(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
             raise TypeError(f"expected an integer, got {_json_type(value)}")
-        number = Decimal(value)
+        number = check_decimal_range(Decimal(value))
+        bound = f"{low}..{high}" if high is not None else f">= {low}"
+        if number < low or (high is not None and number > high):
+            raise ValueError(f"must be {bound}, got {value}")
         if number != number.to_integral_value():
             raise ValueError(f"expected an integer, got {value}")
-        result = int(number)
-        if result < low or (high is not None and result > high):
-            bound = f"{low}..{high}" if high is not None else f">= {low}"
-            raise ValueError(f"must be {bound}, got {result}")
-        return result
+        return int(number)
 
     return convert
 
@@ -201,16 +210,24 @@ def _schema_version(value: Any) -> str:
     return text
 
 
+def parse_symbol(value: str) -> str:
+    """The symbol upper-cased, once it is 1-10 ASCII letters, digits, '.' or '-' as written."""
+    text = value.strip()
+    if SYMBOL_AS_WRITTEN_RE.fullmatch(text) is None:
+        raise ValueError(f"must be 1-10 ASCII letters, digits, '.' or '-', got {value!r}")
+    return text.upper()
+
+
 def _symbol(value: Any) -> str:
-    text = _nonempty_str(value).strip().upper()
-    if not SYMBOL_RE.match(text):
-        raise ValueError(f"must be 1-10 letters, digits, '.' or '-', got {value!r}")
-    return text
+    return parse_symbol(_nonempty_str(value))
 
 
 def _metadata(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise TypeError(f"expected an object or null, got {_json_type(value)}")
+    absurd = first_absurd_number(value, strings=False)  # the digest normalizes its numbers
+    if absurd is not None:
+        raise ValueError(f"{absurd[0]}: {absurd[1]}")
     return value
 
 
@@ -297,13 +314,27 @@ def parse_json_document(source: str, data: bytes) -> Any:
     """Decode UTF-8 JSON exactly (decimals as Decimal); errors name the file, line and column."""
     text = decode_text(source, data)
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        doc = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise InputError.single(
             source, "", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
-    except ValueError as exc:  # NaN / Infinity
-        raise InputError.single(source, "", f"invalid JSON: {exc}") from None
+    except ValueError as exc:  # NaN / Infinity, an integer of over 4,300 digits
+        message = str(exc)
+        if "integer string conversion" in message:
+            message = "a number has over 4,300 digits"
+        raise InputError.single(source, "", f"invalid JSON: {message}") from None
+    except RecursionError:
+        raise InputError.single(source, "", nesting_message()) from None
+    if too_deep(doc):
+        raise InputError.single(source, "", nesting_message())
+    if may_hold_surrogates(text):
+        where = bad_unicode_path(doc)
+        if where is not None:
+            raise InputError.single(
+                source, where, "invalid Unicode (a lone surrogate escape such as \\ud800)"
+            )
+    return doc
 
 
 def plan_from_document(source: str, doc: Any) -> RebalancePlan:

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from console.domain.canonical import sha256_hex
 from console.domain.config import Settings
-from console.domain.ids import client_order_id_prefix, with_symbol
-from console.domain.market import AccountSnapshot
+from console.domain.ids import client_order_id_prefix, plan_order_prefix, with_symbol
+from console.domain.market import AccountSnapshot, MarketClock
 from console.domain.money import (
     ONE,
     QTY_STEP,
@@ -41,6 +41,10 @@ _MESSAGES = {
     Reason.ZERO_QTY: "the amount rounds to zero shares",
     Reason.BELOW_MIN_NOTIONAL: "the order is below the minimum notional",
     Reason.RISK_LIMIT: "the order exceeds a risk limit",
+    Reason.STALE_QUOTE: "the quote is too old to size the order on",
+    Reason.WIDE_SPREAD: "the bid-ask spread is too wide to size the order on",
+    Reason.OPEN_ORDER: "an order placed outside this plan is working on this symbol: "
+    "cancel it or wait, then refresh",
 }
 
 
@@ -55,6 +59,20 @@ class _Sizer:
         self.equity = snap.equity()
         self.equity_limit = mul(settings.max_order_pct_of_equity, self.equity)
         self.id_prefix = {side: client_order_id_prefix(plan_digest, attempt, side) for side in Side}
+        own = plan_order_prefix(plan_digest)
+        self.foreign_open = frozenset(
+            order.symbol for order in snap.open_orders if not order.client_order_id.startswith(own)
+        )
+
+    def untrusted(self, symbol: str) -> Reason | None:
+        """stale_quote / wide_spread when the symbol's quote may not be used to size an order."""
+        age = self.snap.quote_age(symbol)
+        if age is not None and age > self.settings.max_quote_age_seconds:
+            return Reason.STALE_QUOTE
+        spread = self.snap.spread_bps(symbol)
+        if spread is not None and spread > self.settings.max_spread_bps:
+            return Reason.WIDE_SPREAD
+        return None
 
     def exceeds_risk(self, amount: Decimal) -> bool:
         """True when an amount is strictly above max_order_notional or the equity share."""
@@ -83,6 +101,8 @@ class _Sizer:
             "current_weight": item.current_weight,
             "target_weight": item.target_weight,
             "priority": item.priority,
+            "quote_age_seconds": self.snap.quote_age(item.symbol),
+            "spread_bps": self.snap.spread_bps(item.symbol),
         }
         base.update(fields)
         return Leg.model_validate(base)
@@ -102,9 +122,16 @@ class _Sizer:
             return self.blocked(item, Side.SELL, Reason.NOT_TRADABLE)
         if held <= 0:
             return self.blocked(item, Side.SELL, Reason.NO_POSITION)
+        if symbol in self.foreign_open:
+            return self.blocked(item, Side.SELL, Reason.OPEN_ORDER)
         fractionable = self.snap.assets[symbol].fractionable
+        distrust = self.untrusted(symbol) if price is not None else None
         if item.target_weight == 0:
-            notes = (Note.LIQUIDATION,) if price is not None else (Note.LIQUIDATION, Note.NO_PRICE)
+            notes: tuple[Note, ...] = (Note.LIQUIDATION,)
+            if price is None:
+                notes += (Note.NO_PRICE,)
+            elif distrust is not None:
+                notes += (Note(distrust.value),)
             return self.leg(
                 item,
                 Side.SELL,
@@ -116,6 +143,8 @@ class _Sizer:
             )
         if price is None:
             return self.blocked(item, Side.SELL, Reason.NO_PRICE)
+        if distrust is not None:
+            return self.blocked(item, Side.SELL, distrust)
         qty = qty_down(div(amount, price), fractionable)
         capped: tuple[Note, ...] = ()
         if qty > held:
@@ -153,6 +182,10 @@ class _Sizer:
             return self.blocked(item, Side.BUY, Reason.NOT_TRADABLE)
         if self.snap.leg_price(item.symbol, "buy") is None:
             return self.blocked(item, Side.BUY, Reason.NO_PRICE)
+        if (distrust := self.untrusted(item.symbol)) is not None:
+            return self.blocked(item, Side.BUY, distrust)
+        if item.symbol in self.foreign_open:
+            return self.blocked(item, Side.BUY, Reason.OPEN_ORDER)
         if self.exceeds_risk(item.trade_amount):
             return self.blocked(item, Side.BUY, Reason.RISK_LIMIT)
         return None
@@ -201,6 +234,75 @@ def size_buy_amount(
     return OrderSpec(qty=qty), qty, est, reason
 
 
+def spendable_amount(cash: Decimal, buying_power: Decimal, allow_margin: bool) -> Decimal:
+    """What buys may spend besides sell proceeds: cash (never borrowed) unless margin is allowed."""
+    return buying_power if allow_margin else min(cash, buying_power)
+
+
+def clock_problem(
+    is_open: bool, clock: MarketClock | None, settings: Settings
+) -> tuple[Reason, str] | None:
+    """(market_closed | near_close, message saying when it opens or closes), or None."""
+    if not is_open:
+        when = ""
+        if clock is not None and clock.next_open is not None:
+            when = f"; it opens at {clock.next_open.isoformat()}"
+            minutes = clock.minutes_to_open()
+            if minutes is not None:
+                when += f" (in {_minutes_text(minutes)})"
+        return Reason.MARKET_CLOSED, f"the market is closed: orders would wait for the open{when}"
+    minutes = clock.minutes_to_close() if clock is not None else None
+    if minutes is not None and minutes < settings.min_minutes_to_close:
+        assert clock is not None and clock.next_close is not None
+        return Reason.NEAR_CLOSE, (
+            f"the market closes at {clock.next_close.isoformat()} (in {_minutes_text(minutes)}), "
+            f"within min_minutes_to_close ({settings.min_minutes_to_close} min): orders might "
+            "not fill before the close"
+        )
+    return None
+
+
+def clock_refusal(clock: MarketClock, settings: Settings) -> str | None:
+    """Why orders placed now could not fill in regular hours, or None."""
+    problem = clock_problem(clock.is_open, clock, settings)
+    return problem[1] if problem is not None else None
+
+
+def market_gate(snapshot: AccountSnapshot, settings: Settings) -> Problem | None:
+    """The market_closed / near_close problem of a snapshot, or None."""
+    problem = clock_problem(snapshot.market_open, snapshot.clock, settings)
+    if problem is None:
+        return None
+    return Problem(code=problem[0], symbol=None, message=problem[1])
+
+
+def account_gate(snapshot: AccountSnapshot) -> Problem | None:
+    """Why the account cannot trade (status or blocking flag), or None."""
+    reason = snapshot.account_status.blocked_reason()
+    if reason is None:
+        return None
+    return Problem(
+        code=Reason.ACCOUNT_BLOCKED,
+        symbol=None,
+        message=f"the account cannot trade: {reason}",
+    )
+
+
+GATE_CODES = frozenset({Reason.MARKET_CLOSED, Reason.NEAR_CLOSE, Reason.ACCOUNT_BLOCKED})
+
+
+def run_refusal(preview: Preview) -> str | None:
+    """Why a run of this preview may not start now (market or account gate), or None."""
+    reasons = [p.message for p in preview.problems if p.code in GATE_CODES]
+    return "; ".join(reasons) if reasons else None
+
+
+def _minutes_text(minutes: Decimal) -> str:
+    whole_minutes = int(minutes)
+    hours, mins = divmod(whole_minutes, 60)
+    return f"{hours} h {mins} min" if hours else f"{mins} min"
+
+
 def funding_scale(available: Decimal, planned: Decimal) -> Decimal:
     """1 when nothing is planned; 0 when nothing is available; else min(1, a/p) down to 6 dp."""
     if planned == 0:
@@ -228,7 +330,8 @@ def compute_preview(
         add(*(leg.est_notional or ZERO for leg in sells if leg.status is LegStatus.READY))
     )
     reserve = cents_half_up(mul(settings.buy_reserve_pct, sizer.equity))
-    available = add(snapshot.buying_power, expected, -reserve)
+    spendable = spendable_amount(snapshot.cash, snapshot.buying_power, settings.allow_margin)
+    available = add(spendable, expected, -reserve)
     planned = add(*(item.trade_amount for item in buy_items if prechecked[item.symbol] is None))
     scale = funding_scale(available, planned)
 
@@ -240,13 +343,15 @@ def compute_preview(
     )
     funding = Funding(
         buying_power=snapshot.buying_power,
+        cash=snapshot.cash,
+        spendable=spendable,
         expected_sell_proceeds=expected,
         reserve=reserve,
         available_for_buys=available,
         planned_buys=planned,
         scale=scale,
     )
-    problems = _problems(snapshot, scale, sells + buys)
+    problems = _problems(snapshot, settings, scale, sells + buys)
     digest = preview_digest(plan_digest, snapshot.account_id, sells + buys, scale)
     return Preview(
         plan_id=plan.plan_id,
@@ -264,17 +369,12 @@ def compute_preview(
 
 
 def _problems(
-    snapshot: AccountSnapshot, scale: Decimal, legs: tuple[Leg, ...]
+    snapshot: AccountSnapshot, settings: Settings, scale: Decimal, legs: tuple[Leg, ...]
 ) -> tuple[Problem, ...]:
     problems: list[Problem] = []
-    if not snapshot.market_open:
-        problems.append(
-            Problem(
-                code=Reason.MARKET_CLOSED,
-                symbol=None,
-                message="the market is closed: orders wait for the open",
-            )
-        )
+    for gate in (market_gate(snapshot, settings), account_gate(snapshot)):
+        if gate is not None:
+            problems.append(gate)
     if scale < 1:
         problems.append(
             Problem(

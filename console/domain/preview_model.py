@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
+
+from pydantic import model_validator
 
 from console.domain.market import AccountSnapshot, Frozen
 from console.domain.orders import OrderSpec, Side
@@ -26,7 +29,12 @@ class Reason(StrEnum):
     ZERO_QTY = "zero_qty_after_rounding"
     BELOW_MIN_NOTIONAL = "below_min_notional"
     RISK_LIMIT = "risk_limit"
+    STALE_QUOTE = "stale_quote"
+    WIDE_SPREAD = "wide_spread"
+    OPEN_ORDER = "open_order"
     MARKET_CLOSED = "market_closed"
+    NEAR_CLOSE = "near_close"
+    ACCOUNT_BLOCKED = "account_blocked"
     BUYS_SCALED = "buys_scaled"
 
 
@@ -35,6 +43,8 @@ class Note(StrEnum):
 
     LIQUIDATION = "liquidation"
     NO_PRICE = "no_price"
+    STALE_QUOTE = "stale_quote"
+    WIDE_SPREAD = "wide_spread"
     CAPPED_AT_POSITION = "capped_at_position"
 
 
@@ -58,17 +68,29 @@ class Leg(Frozen):
     current_weight: Decimal
     target_weight: Decimal
     priority: int
+    quote_age_seconds: Decimal | None = None
+    spread_bps: Decimal | None = None
 
 
 class Funding(Frozen):
-    """The buy phase's funding waterfall."""
+    """The buy phase's funding waterfall: spendable (cash unless margin) + proceeds - reserve."""
 
     buying_power: Decimal
+    # Journals written before cash-only funding lack these two: they funded from buying power.
+    cash: Decimal | None = None
+    spendable: Decimal | None = None
     expected_sell_proceeds: Decimal
     reserve: Decimal
     available_for_buys: Decimal
     planned_buys: Decimal
     scale: Decimal
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_journals_funded_from_buying_power(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("spendable") is None and "buying_power" in data:
+            return {**data, "spendable": data["buying_power"]}
+        return data
 
 
 class Problem(Frozen):

@@ -150,6 +150,7 @@ def leg_json(leg: LegState) -> dict[str, Any]:
         "planned_amount": plain_str(leg.planned_amount),
         "order": leg.order.to_json() if leg.order is not None else None,
         "status": leg.status,
+        "reason": None if leg.status == OrderStatus.FILLED.value else leg.reason,
         "filled_qty": plain_str(leg.filled_qty),
         "filled_avg_price": plain_str(leg.filled_avg_price)
         if leg.filled_avg_price is not None

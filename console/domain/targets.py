@@ -10,6 +10,7 @@ from decimal import Decimal
 from console.domain.canonical import sha256_hex
 from console.domain.config import Settings
 from console.domain.errors import FieldIssue, InputError
+from console.domain.inputlimits import check_decimal_range
 from console.domain.market import AccountSnapshot
 from console.domain.money import (
     ONE,
@@ -23,12 +24,12 @@ from console.domain.money import (
     to_decimal,
 )
 from console.domain.plan import (
-    SYMBOL_RE,
     Action,
     LoadedPlan,
     PlanItem,
     RebalancePlan,
     decode_text,
+    parse_symbol,
 )
 
 
@@ -50,17 +51,14 @@ def parse_targets(source: str, data: bytes) -> dict[str, Decimal]:
         if len(row) != 2:
             issues.append(FieldIssue(where, f"expected 2 columns, got {len(row)}"))
             continue
-        symbol = row[0].strip().upper()
-        if not SYMBOL_RE.match(symbol):
-            issues.append(
-                FieldIssue(
-                    f"{where}.symbol", f"must be 1-10 letters, digits, '.' or '-', got {row[0]!r}"
-                )
-            )
+        try:
+            symbol = parse_symbol(row[0])
+        except ValueError as exc:
+            issues.append(FieldIssue(f"{where}.symbol", str(exc)))
             continue
         try:
-            weight = to_decimal(row[1])
-        except DecimalParseError as exc:
+            weight = check_decimal_range(to_decimal(row[1]))
+        except (DecimalParseError, ValueError) as exc:
             issues.append(FieldIssue(f"{where}.target_weight", str(exc)))
             continue
         if weight < 0 or weight > 1:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import structlog
@@ -24,19 +26,28 @@ from console.domain.events import (
 )
 from console.domain.fold import RunFolder
 from console.domain.funding import recompute_funding
+from console.domain.market import MarketClock
 from console.domain.orders import Side
+from console.domain.preview import clock_refusal
 from console.domain.preview_model import Preview
 from console.domain.runstate import LegState, RunState, derive_status
 from console.engine.gateway import BrokerGateway
 from console.engine.order_flow import ExecutorTuning, OrderFlow
-from console.engine.ports import (
-    Journal,
-)
+from console.engine.ports import AccountInfo, BrokerError, Journal, RunLock, RunRefusedError
 from console.engine.tasks import TaskGroup
 
-__all__ = ["ExecutorTuning", "PhaseExecutor", "ReapprovalGate", "RunObserver"]
+__all__ = [
+    "ExecutorTuning",
+    "JournalWriteError",
+    "PhaseExecutor",
+    "ReapprovalGate",
+    "RunObserver",
+    "Unfinished",
+]
 
 log = structlog.get_logger(__name__)
+
+HEARTBEAT_SECONDS = 5.0
 
 
 class RunObserver(Protocol):
@@ -51,8 +62,39 @@ class ReapprovalGate(Protocol):
     async def reapprove(self, recomputed: FundingRecomputed) -> bool: ...
 
 
-class PhaseExecutor(OrderFlow):
-    """Runs one approved preview: sells, funding from actual fills, buys; journal first."""
+class JournalWriteError(Exception):
+    """An event could not be committed to the journal: nothing more may be submitted."""
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """Why a run stopped without run_completed, and which of its orders may still be working."""
+
+    reason: str
+    open_orders: tuple[str, ...]
+
+    def describe(self) -> str:
+        """One line for the operator."""
+        orders = ", ".join(self.open_orders) if self.open_orders else "none known"
+        return f"{self.reason}; orders that may still be working: {orders}"
+
+
+class _StopError(Exception):
+    """Ends the drive early with an Unfinished outcome."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PhaseExecutor:
+    """Runs one approved preview: sells, funding from actual fills, buys; journal first.
+
+    A run never ends while any of its orders may still be working: when a cancel fails, a final
+    state cannot be confirmed, the broker cannot be read between the phases or the journal
+    cannot be written, no run_completed is written and `unfinished` says why; the next run of
+    the plan resumes it.
+    """
 
     def __init__(
         self,
@@ -80,8 +122,16 @@ class PhaseExecutor(OrderFlow):
         self._halt_event = asyncio.Event()
         self._changed = asyncio.Event()
         self._tasks = TaskGroup()
-        self._resubmit: set[str] = set()
-        self._stream_silent = False
+        self.unfinished: Unfinished | None = None
+        self.orders = OrderFlow(
+            gateway,
+            self._folder,
+            self._append,
+            self._changed,
+            self.tuning,
+            halting=lambda: self.halting,
+            clock=clock,
+        )
 
     @property
     def run_id(self) -> str | None:
@@ -107,7 +157,11 @@ class PhaseExecutor(OrderFlow):
 
     async def _append(self, event: JournalEvent) -> RecordedEvent:
         assert self._run_id is not None
-        recorded = await self.journal.append(self._run_id, event)
+        try:
+            recorded = await self.journal.append(self._run_id, event)
+        except Exception as exc:  # disk full, read-only file, lost connection
+            log.error("journal_append_failed", kind=event.kind, error=repr(exc))
+            raise JournalWriteError(f"journal append failed ({event.kind}): {exc}") from exc
         self._folder.apply(recorded)
         self._changed.set()
         if self.observer is not None:
@@ -118,63 +172,138 @@ class PhaseExecutor(OrderFlow):
         return recorded
 
     async def start(self, preview: Preview, *, plan_source: str = "") -> RunState:
-        """Journal the run and its approval, then execute it to the end."""
+        """Journal the run and its approval, then execute it to the end.
+
+        Refused (RunRefusedError, nothing journaled, nothing sent) while another process holds
+        the plan's run lock, when this plan and attempt already has a run in the journal, or
+        when the market or the account cannot fill it now.
+        """
+        lock = self.journal.lock_run(preview.plan_digest)
+        try:
+            self._refuse_existing(preview)
+            await self._gate_now()
+            return await self._start_locked(preview, plan_source, lock)
+        finally:
+            lock.release()
+
+    def _refuse_existing(self, preview: Preview) -> None:
+        for run in self.journal.runs_for_plan(preview.plan_digest):
+            if run.status == "running":
+                raise RunRefusedError(
+                    f"plan {preview.plan_id} has an unfinished run {run.run_id} (attempt "
+                    f"{run.attempt}): resume it before starting another"
+                )
+            if run.attempt == preview.attempt:
+                raise RunRefusedError(
+                    f"plan {preview.plan_id} attempt {preview.attempt} already ran (run "
+                    f"{run.run_id}, {run.status}); refresh the preview for a new attempt"
+                )
+
+    async def _gate_now(self) -> None:
+        """Refuse while the market is closed or near the close, or the account cannot trade."""
+        try:
+            clock = await self.gateway.get_clock()
+            account = await self.gateway.get_account()
+        except BrokerError as exc:
+            raise RunRefusedError(f"the broker could not be read before the run: {exc}") from exc
+        refusal = clock_refusal(clock, self.settings)
+        if refusal is not None:
+            raise RunRefusedError(refusal)
+        blocked = account.status.blocked_reason()
+        if blocked is not None:
+            raise RunRefusedError(f"the account cannot trade: {blocked}")
+
+    async def _start_locked(self, preview: Preview, plan_source: str, lock: RunLock) -> RunState:
         self._run_id = self.journal.new_run_id()
-        settings = {k: format(v, "f") for k, v in self.settings.model_dump().items()}
-        await self._append(
-            RunStarted(
-                plan_id=preview.plan_id,
-                plan_digest=preview.plan_digest,
-                preview_digest=preview.preview_digest,
-                attempt=preview.attempt,
-                broker=self.gateway.name,
-                mode=self.gateway.mode,
-                account_id=preview.account.account_id,
-                plan_source=plan_source,
-                equity=preview.equity,
-                legs=preview.legs,
-                holds=preview.holds,
-                funding=preview.funding,
-                settings=settings,
+        try:
+            await self._append(
+                RunStarted(
+                    plan_id=preview.plan_id,
+                    plan_digest=preview.plan_digest,
+                    preview_digest=preview.preview_digest,
+                    attempt=preview.attempt,
+                    broker=self.gateway.name,
+                    mode=self.gateway.mode,
+                    account_id=preview.account.account_id,
+                    plan_source=plan_source,
+                    equity=preview.equity,
+                    legs=preview.legs,
+                    holds=preview.holds,
+                    funding=preview.funding,
+                    settings=self.settings.as_text(),
+                )
             )
-        )
-        await self._append(
-            ApprovalGiven(
-                preview_digest=preview.preview_digest,
-                approved_by=self.approved_by,
-                scale=preview.funding.scale,
+            await self._append(
+                ApprovalGiven(
+                    preview_digest=preview.preview_digest,
+                    approved_by=self.approved_by,
+                    scale=preview.funding.scale,
+                )
             )
-        )
+        except JournalWriteError as exc:
+            if not self._folder.started:
+                raise  # nothing was journaled and nothing sent: the caller reports the failure
+            self.unfinished = Unfinished(f"{exc}; nothing was submitted", ())
+            return self.state()
         log.info(
             "run_started", run_id=self._run_id, plan_id=preview.plan_id, legs=len(preview.legs)
         )
-        return await self._drive(resuming=False)
+        return await self._drive(resuming=False, lock=lock)
 
     async def resume(self, run_id: str) -> RunState:
-        """Continue an unfinished run: reconcile every intent by client order id, then go on."""
-        self._run_id = run_id
-        for recorded in self.journal.events(run_id):
+        """Continue an unfinished run: reconcile every intent by client order id, then go on.
+
+        Refused (RunRefusedError) while another live process executes it, or while the market
+        or the account cannot fill it; a dead holder's lock is taken over.
+        """
+        events = self.journal.events(run_id)
+        for recorded in events:
             self._folder.apply(recorded)
+        self._run_id = run_id
         if self._folder.state().finished:
             return self._folder.state()
-        log.info("run_resumed", run_id=run_id)
-        return await self._drive(resuming=True)
+        lock = self.journal.lock_run(self._folder.state().plan_digest)
+        try:
+            # Re-read under the lock: the previous holder may have written more before dying.
+            self._folder = RunFolder()
+            self.orders.folder = self._folder
+            for recorded in self.journal.events(run_id):
+                self._folder.apply(recorded)
+            if self._folder.state().finished:
+                return self._folder.state()
+            await self._gate_now()
+            log.info("run_resumed", run_id=run_id)
+            return await self._drive(resuming=True, lock=lock)
+        finally:
+            lock.release()
 
-    async def _drive(self, *, resuming: bool) -> RunState:
-        consumer = self._tasks.spawn(self._consume_updates(), name=f"updates-{self._run_id}")
+    def _started_at(self) -> datetime:
+        return self.state().started_at
+
+    async def _heartbeat(self, lock: RunLock) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            lock.beat()
+
+    async def _drive(self, *, resuming: bool, lock: RunLock) -> RunState:
+        consumer = self._tasks.spawn(self.orders.consume_updates(), name=f"updates-{self._run_id}")
+        self._tasks.spawn(self._heartbeat(lock), name=f"run-lock-{self._run_id}")
         try:
             if resuming:
-                await self._reconcile_open(include_unsent=True)
+                await self.orders.reconcile(self._started_at(), include_unsent=True)
             if self._folder.state().halted_reason is not None and self._halt_reason is None:
                 self._halt_reason = self._folder.state().halted_reason
             if not self.halting:
                 await self._phase(Side.SELL)
             if not self.halting and self.state().recomputed is None:
-                await self._recompute_funding()
+                await self._between_phases()
             if not self.halting:
                 await self._phase(Side.BUY)
             if self.halting:
                 await self._do_halt()
+            still_open = self._open_orders()
+            if still_open:
+                raise _StopError("orders whose final state could not be confirmed")
             final = self.state()
             status = derive_status(final.legs, halted=final.halted_reason is not None)
             await self._append(
@@ -183,10 +312,25 @@ class PhaseExecutor(OrderFlow):
                 )
             )
             log.info("run_completed", run_id=self._run_id, status=status)
-            return self.state()
+        except _StopError as stop:
+            self._stop_unfinished(stop.reason)
+        except JournalWriteError as exc:
+            self._stop_unfinished(f"{exc}; submitting stopped, the run can be resumed")
         finally:
             consumer.cancel()
             await self._tasks.cancel_all()
+        return self.state()
+
+    def _stop_unfinished(self, reason: str) -> None:
+        self.unfinished = Unfinished(reason, tuple(self._open_orders()))
+        log.error("run_unfinished", run_id=self._run_id, detail=self.unfinished.describe())
+
+    def _open_orders(self) -> list[str]:
+        return [leg.client_order_id for leg in self._folder.legs() if self._may_work(leg)]
+
+    @staticmethod
+    def _may_work(leg: LegState) -> bool:
+        return leg.intent and not leg.is_terminal
 
     # -- phases -----------------------------------------------------------------------------
 
@@ -209,14 +353,14 @@ class PhaseExecutor(OrderFlow):
         pending = [
             leg
             for leg in self._phase_legs(side)
-            if not leg.intent or leg.client_order_id in self._resubmit
+            if not leg.intent or leg.client_order_id in self.orders.resubmit
         ]
         semaphore = asyncio.Semaphore(self.tuning.concurrency)
 
         async def send(leg: LegState) -> None:
             async with semaphore:
                 if not self.halting:
-                    await self._submit(leg)
+                    await self.orders.submit(leg)
 
         await asyncio.gather(*(send(leg) for leg in pending))
         timed_out = await self._await_terminal(side, deadline)
@@ -224,7 +368,10 @@ class PhaseExecutor(OrderFlow):
             return
         if timed_out:
             log.warning("phase_timeout", phase=phase_name, open=len(timed_out))
-            await self._cancel_open(timed_out)
+            still_open = await self.orders.cancel(timed_out, "phase_timeout", self._started_at())
+            if still_open:
+                # Never go on (nor end) beside orders that may still be working.
+                raise _StopError(f"the {phase_name} phase timed out and cancels were not confirmed")
         await self._append(PhaseCompleted(phase=side, timed_out=tuple(timed_out)))
 
     async def _await_terminal(self, side: Side, deadline: float) -> list[str]:
@@ -240,8 +387,8 @@ class PhaseExecutor(OrderFlow):
             if now >= deadline:
                 return [leg.client_order_id for leg in open_legs]
             if now - last_change >= self.tuning.quiet_poll:
-                if not self._stream_silent:
-                    self._stream_silent = True
+                if not self.orders.stream_silent:
+                    self.orders.stream_silent = True
                     await self._append(
                         StreamStatus(
                             state="silent",
@@ -249,7 +396,8 @@ class PhaseExecutor(OrderFlow):
                             f"with {len(open_legs)} orders open: reconciling by REST",
                         )
                     )
-                await self._reconcile_open(include_unsent=False)  # the stream may have a gap
+                # The stream may have a gap: one listing of the run's orders.
+                await self.orders.reconcile(self._started_at(), include_unsent=False)
                 last_change = self._clock()
             wait = min(deadline - now, self.tuning.quiet_poll)
             try:
@@ -263,16 +411,44 @@ class PhaseExecutor(OrderFlow):
         reason = self._halt_reason or "halt"
         if self.state().halted_reason is None:
             await self._append(RunHalted(reason=reason))
-        open_ids = [
-            leg.client_order_id for leg in self._folder.legs() if leg.intent and not leg.is_terminal
-        ]
+        open_ids = self._open_orders()
         if open_ids:
-            await self._cancel_open(open_ids)
+            still_open = await self.orders.cancel(open_ids, "halt", self._started_at())
+            if still_open:
+                raise _StopError("halt: cancels were not confirmed")
 
-    async def _recompute_funding(self) -> None:
-        account = await self.gateway.get_account()
+    async def _read_broker(self) -> tuple[MarketClock, AccountInfo]:
+        """The clock and the account, read again (transient failures retried by the gateway)."""
+        try:
+            clock = await self.gateway.get_clock()
+            account = await self.gateway.get_account()
+        except BrokerError as exc:
+            raise _StopError(f"the broker could not be read between the phases ({exc})") from exc
+        return clock, account
+
+    async def _between_phases(self) -> None:
+        """Re-check that buys can be placed, then fund them from actual proceeds."""
+        if not any(leg.status not in ("skipped", "blocked") for leg in self._phase_legs(Side.BUY)):
+            await self._recompute_funding(None)
+            return
+        clock, account = await self._read_broker()
+        blocked = account.status.blocked_reason()
+        refusal = clock_refusal(clock, self.settings)
+        if blocked is not None or refusal is not None:
+            why = refusal if refusal is not None else f"the account cannot trade: {blocked}"
+            self.halt(f"buys not sent: {why}")
+            return
+        await self._recompute_funding(account)
+
+    async def _recompute_funding(self, account: AccountInfo | None) -> None:
+        if account is None:
+            _, account = await self._read_broker()
         recomputed = recompute_funding(
-            self.state(), account.buying_power, self.settings.min_notional
+            self.state(),
+            cash_now=account.cash,
+            buying_power_now=account.buying_power,
+            allow_margin=self.settings.allow_margin,
+            min_notional=self.settings.min_notional,
         )
         await self._append(recomputed)
         if recomputed.needs_reapproval and self.gate is not None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -23,6 +24,9 @@ from console.engine.gateway import BrokerGateway
 from console.engine.ports import BrokerError, DuplicateClientOrderIdError, OrderRejectedError
 
 log = structlog.get_logger(__name__)
+
+# Orders are listed from a little before the run's first event: the broker's clock may differ.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 class ExecutorTuning:
@@ -44,32 +48,43 @@ class ExecutorTuning:
         self.lookup_backoff = lookup_backoff
 
 
-class OrderFlow:
-    """Submits, settles and follows the orders of one run; PhaseExecutor drives the phases.
+Append = Callable[[JournalEvent], Awaitable[RecordedEvent]]
 
-    Every fact goes to the journal first (`_append`), then into the fold; nothing is sent for a
+
+class OrderFlow:
+    """Submits, settles, follows and cancels the orders of one run (the executor drives phases).
+
+    Every fact goes to the journal first (`append`), then into the fold; nothing is sent for a
     leg whose `order_intent` is not committed, and an ambiguous answer is settled by a look-up.
+    An order's status and its fills are always one journal event (one commit).
     """
 
-    gateway: BrokerGateway
-    tuning: ExecutorTuning
-    _folder: RunFolder
-    _clock: Callable[[], float]
-    _changed: asyncio.Event
-    _resubmit: set[str]
-    _stream_silent: bool
+    def __init__(
+        self,
+        gateway: BrokerGateway,
+        folder: RunFolder,
+        append: Append,
+        changed: asyncio.Event,
+        tuning: ExecutorTuning,
+        halting: Callable[[], bool],
+        clock: Callable[[], float],
+    ) -> None:
+        self.gateway = gateway
+        self.folder = folder
+        self._append = append
+        self._changed = changed
+        self.tuning = tuning
+        self._halting = halting
+        self._clock = clock
+        self.resubmit: set[str] = set()
+        self.stream_silent = False
+        self._cancel_why: dict[str, str] = {}
 
-    @property
-    def halting(self) -> bool:
-        """True once halt() was called."""
-        raise NotImplementedError
+    # ---- submits --------------------------------------------------------------------------
 
-    async def _append(self, event: JournalEvent) -> RecordedEvent:
-        raise NotImplementedError
-
-    async def _submit(self, leg: LegState) -> None:
+    async def submit(self, leg: LegState) -> None:
         """Journal the intent (once), then send the order; settle any ambiguous answer."""
-        self._resubmit.discard(leg.client_order_id)
+        self.resubmit.discard(leg.client_order_id)
         if not leg.intent:
             assert leg.order is not None
             await self._append(
@@ -97,6 +112,8 @@ class OrderFlow:
             )
             return
         except OrderRejectedError as exc:
+            # A refusal is final at once: never 'unknown', never waiting for the phase timeout.
+            log.warning("order_refused", client_order_id=coid, reason=exc.reason)
             await self._append(
                 OrderUpdate(
                     client_order_id=coid,
@@ -105,7 +122,7 @@ class OrderFlow:
                     filled_qty=leg.filled_qty,
                     filled_avg_price=None,
                     event="rejected",
-                    reason=str(exc),
+                    reason=exc.reason,
                     source="submit",
                 )
             )
@@ -118,26 +135,34 @@ class OrderFlow:
                 )
             await self._resolve(coid, str(exc), allow_resubmit=allow_resubmit)
             return
-        await self._record_snapshot(snapshot, via="submit")
+        await self.record(snapshot, source="submit")
 
-    async def _record_snapshot(self, snap: OrderSnapshot, *, via: str) -> None:
-        leg = self._folder.leg(snap.client_order_id)
+    # ---- recording --------------------------------------------------------------------------
+
+    async def record(self, snap: OrderSnapshot, *, source: str) -> None:
+        """Journal what the broker says of an order: one event with its status and fills."""
+        leg = self.folder.leg(snap.client_order_id)
         if leg is None:
             return
+        reason = snap.reason
+        if snap.status is OrderStatus.CANCELED and reason is None:
+            reason = self._cancel_why.get(snap.client_order_id)
         if not leg.submitted:
             await self._append(
                 OrderSubmitted(
                     client_order_id=snap.client_order_id,
                     broker_order_id=snap.broker_order_id,
                     status=snap.status,
-                    via="lookup" if via == "lookup" else "submit",
+                    via="submit"
+                    if source == "submit"
+                    else "stream"
+                    if source == "stream"
+                    else "lookup",
+                    filled_qty=snap.filled_qty,
+                    filled_avg_price=snap.filled_avg_price,
+                    reason=reason,
                 )
             )
-        await self._record_update(snap, source="lookup" if via == "lookup" else "submit")
-
-    async def _record_update(self, snap: OrderSnapshot, *, source: str) -> None:
-        leg = self._folder.leg(snap.client_order_id)
-        if leg is None:
             return
         unchanged = leg.status == snap.status.value and leg.filled_qty == snap.filled_qty
         if unchanged or (leg.is_terminal and not snap.status.is_terminal):
@@ -150,94 +175,145 @@ class OrderFlow:
                 filled_qty=snap.filled_qty,
                 filled_avg_price=snap.filled_avg_price,
                 event=snap.event,
-                reason=snap.reason,
+                reason=reason,
                 source="stream"
                 if source == "stream"
-                else ("lookup" if source == "lookup" else "submit"),
+                else ("lookup" if source in ("lookup", "reconcile") else "submit"),
             )
         )
 
-    async def _lookup(self, coid: str) -> tuple[bool, OrderSnapshot | None]:
-        """(answered, snapshot) for a client order id, retrying transient failures."""
-        for attempt in range(self.tuning.lookup_attempts):
-            try:
-                return True, await self.gateway.get_order_by_client_id(coid)
-            except BrokerError as exc:
-                log.warning(
-                    "lookup_failed", client_order_id=coid, error=str(exc), attempt=attempt + 1
-                )
-                await asyncio.sleep(self.tuning.lookup_backoff * 2**attempt)
-        return False, None
+    # ---- look-ups and reconciliation --------------------------------------------------------
+
+    async def lookup(self, coid: str) -> tuple[bool, OrderSnapshot | None]:
+        """(answered, snapshot) for a client order id; transient failures retried by the gateway."""
+        try:
+            return True, await self.gateway.get_order_by_client_id(coid)
+        except BrokerError as exc:
+            log.warning("lookup_failed", client_order_id=coid, error=str(exc))
+            return False, None
 
     async def _resolve(self, coid: str, why: str, *, allow_resubmit: bool) -> None:
         """Settle an ambiguous submit by looking the order up (never by blind resubmission)."""
-        answered, snap = await self._lookup(coid)
+        answered, snap = await self.lookup(coid)
         if snap is not None:
-            await self._record_snapshot(snap, via="lookup")
+            await self.record(snap, source="lookup")
             return
-        if answered and allow_resubmit and not self.halting:
+        if answered and allow_resubmit and not self._halting():
             # The broker has no such order: the request never landed. The same id is safe to
             # send once more; a duplicate answer would send us back here through a look-up.
-            leg = self._folder.leg(coid)
+            leg = self.folder.leg(coid)
             if leg is not None:
                 log.info("resubmit_after_absent_lookup", client_order_id=coid)
                 await self._send(leg, allow_resubmit=False)
                 return
         log.error("order_unresolved", client_order_id=coid, why=why)
 
-    async def _reconcile_open(self, *, include_unsent: bool) -> None:
-        """Look up every intent that is not terminal; absent unacknowledged ones are re-sent."""
-        for leg in self._folder.legs():
-            if not leg.intent or leg.is_terminal:
-                continue
-            answered, snap = await self._lookup(leg.client_order_id)
-            if snap is not None:
-                await self._record_snapshot(snap, via="lookup")
-            elif answered and include_unsent and leg.status in (PENDING, UNKNOWN):
-                self._resubmit.add(leg.client_order_id)
+    def needs_reconcile(self, leg: LegState) -> bool:
+        """An intent whose final state is not known, or a terminal leg whose fills look lost."""
+        if not leg.intent:
+            return False
+        if not leg.is_terminal:
+            return True
+        # Defence in depth (journals written before status and fills were one commit): a leg
+        # recorded filled with nothing filled, or with fills but no average price.
+        if leg.status == OrderStatus.FILLED.value and leg.filled_qty == 0:
+            return True
+        return leg.filled_qty > 0 and leg.filled_avg_price is None
 
-    async def _consume_updates(self) -> None:
+    async def reconcile(self, started_at: datetime, *, include_unsent: bool) -> bool:
+        """One pass: list the run's orders once and record what changed; True if answered.
+
+        Intents the list does not show are looked up one by one only when resuming
+        (`include_unsent`): an absent, never-acknowledged one is then re-sent under its id.
+        """
+        wanted = [leg for leg in self.folder.legs() if self.needs_reconcile(leg)]
+        if not wanted:
+            return True
+        try:
+            listed = await self.gateway.list_orders(open_only=False, after=started_at - CLOCK_SKEW)
+        except BrokerError as exc:
+            log.warning("reconcile_failed", error=str(exc))
+            return False
+        by_coid = {snap.client_order_id: snap for snap in listed}
+        for leg in wanted:
+            snap = by_coid.get(leg.client_order_id)
+            if snap is not None:
+                await self.record(snap, source="reconcile")
+                continue
+            if not include_unsent:
+                continue
+            answered, found = await self.lookup(leg.client_order_id)
+            if found is not None:
+                await self.record(found, source="lookup")
+            elif answered and leg.status in (PENDING, UNKNOWN):
+                self.resubmit.add(leg.client_order_id)
+        return True
+
+    async def consume_updates(self) -> None:
+        """Record every stream update (a failure to record one is logged, never fatal)."""
         async for snap in self.gateway.updates():
             try:
-                if self._stream_silent:
-                    self._stream_silent = False
+                if self.stream_silent:
+                    self.stream_silent = False
                     await self._append(
                         StreamStatus(state="restored", detail="order updates resumed")
                     )
-                await self._record_update(snap, source="stream")
+                await self.record(snap, source="stream")
             except Exception:
                 log.exception("update_not_recorded", client_order_id=snap.client_order_id)
 
-    async def _cancel_open(self, coids: list[str]) -> None:
-        """Cancel open orders, wait for confirmations, then look up whatever is still open."""
+    # ---- cancels ----------------------------------------------------------------------------
+
+    async def cancel(self, coids: list[str], why: str, started_at: datetime) -> list[str]:
+        """Cancel open orders, wait for confirmations, reconcile; return those still open."""
         for coid in coids:
-            leg = self._folder.leg(coid)
+            leg = self.folder.leg(coid)
             if leg is None or leg.is_terminal:
                 continue
+            self._cancel_why[coid] = why
             broker_id = leg.broker_order_id
             if not broker_id:
-                _, snap = await self._lookup(coid)
+                answered, snap = await self.lookup(coid)
                 if snap is None:
+                    if answered:  # the broker has no such order: nothing works, nothing to send
+                        await self._append(
+                            OrderUpdate(
+                                client_order_id=coid,
+                                broker_order_id="",
+                                status=OrderStatus.CANCELED,
+                                filled_qty=leg.filled_qty,
+                                filled_avg_price=leg.filled_avg_price,
+                                event="canceled",
+                                reason=f"{why}: the order never reached the broker",
+                                source="lookup",
+                            )
+                        )
                     continue
-                await self._record_snapshot(snap, via="lookup")
+                await self.record(snap, source="lookup")
                 broker_id = snap.broker_order_id
+                if snap.status.is_terminal:
+                    continue
             try:
                 await self.gateway.cancel_order(broker_id)
             except BrokerError as exc:
                 log.warning("cancel_failed", client_order_id=coid, error=str(exc))
         deadline = self._clock() + self.tuning.cancel_grace
         while self._clock() < deadline:
-            if all((leg := self._folder.leg(c)) is None or leg.is_terminal for c in coids):
-                return
+            if not self._still_open(coids):
+                return []
             self._changed.clear()
             try:
                 async with asyncio.timeout(max(0.0, deadline - self._clock())):
                     await self._changed.wait()
             except TimeoutError:
                 break
+        await self.reconcile(started_at, include_unsent=False)
+        return self._still_open(coids)
+
+    def _still_open(self, coids: list[str]) -> list[str]:
+        open_now = []
         for coid in coids:
-            leg = self._folder.leg(coid)
+            leg = self.folder.leg(coid)
             if leg is not None and leg.intent and not leg.is_terminal:
-                _, snap = await self._lookup(coid)
-                if snap is not None:
-                    await self._record_snapshot(snap, via="lookup")
+                open_now.append(coid)
+        return open_now

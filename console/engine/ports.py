@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from console.domain.events import JournalEvent, RecordedEvent
-from console.domain.market import Asset, Quote
+from console.domain.market import AccountStatus, Asset, MarketClock, Quote
 from console.domain.orders import OrderRequest, OrderSnapshot
 
 
@@ -37,20 +38,53 @@ class DuplicateClientOrderIdError(BrokerError):
 
 
 class OrderRejectedError(BrokerError):
-    """The broker refused the order request outright (4xx); nothing was placed."""
+    """The broker refused the order request outright (4xx); nothing was placed.
+
+    `code` is the broker's error code (Alpaca: 40310000 insufficient buying power or qty, wash
+    trade; 40310100 pattern day trader protection) and `http_status` the HTTP status, when known.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, http_status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.http_status = http_status
+
+    @property
+    def reason(self) -> str:
+        """The broker's message with its code, as a leg's `reason`."""
+        parts = [str(p) for p in (self.http_status, self.code) if p is not None]
+        return f"{self.message} ({' '.join(parts)})" if parts else self.message
 
 
 class AuthenticationError(BrokerError):
     """Credentials missing or refused."""
 
 
+class RunRefusedError(Exception):
+    """A run may not start (or resume) now: already executed, market or account gate."""
+
+
+class RunLockedError(RunRefusedError):
+    """Another live process is executing this run; the message names it (pid, host, since)."""
+
+
+class RunLock(Protocol):
+    """A held one-executor-per-run lock."""
+
+    def beat(self) -> None: ...
+
+    def release(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class AccountInfo:
-    """Account balances."""
+    """Account balances and whether the account may trade."""
 
     account_id: str
     cash: Decimal
     buying_power: Decimal
+    status: AccountStatus = field(default_factory=AccountStatus)
 
 
 @runtime_checkable
@@ -63,7 +97,10 @@ class Broker(Protocol):
     | get_positions()        | {symbol: qty}            | same errors                          |
     | get_quotes(symbols)    | {symbol: Quote}          | a symbol with no quote is absent     |
     | get_assets(symbols)    | {symbol: Asset}          | an unknown symbol is absent          |
-    | is_market_open()       | bool                     | same errors                          |
+    | get_clock()            | MarketClock              | same errors                          |
+    | list_orders(open_only, | [OrderSnapshot]          | open_only: every working order of    |
+    |   after)               |                          | the account (anyone's); else every   |
+    |                        |                          | order submitted after `after`        |
     | submit_order(request)  | OrderSnapshot (acked)    | DuplicateClientOrderId: exists, look |
     |                        |                          | it up; OrderRejected: nothing placed;|
     |                        |                          | Timeout/Unavailable: outcome unknown |
@@ -86,7 +123,11 @@ class Broker(Protocol):
 
     async def get_assets(self, symbols: Sequence[str]) -> dict[str, Asset]: ...
 
-    async def is_market_open(self) -> bool: ...
+    async def get_clock(self) -> MarketClock: ...
+
+    async def list_orders(
+        self, *, open_only: bool, after: datetime | None = None
+    ) -> list[OrderSnapshot]: ...
 
     async def submit_order(self, request: OrderRequest) -> OrderSnapshot: ...
 
@@ -139,6 +180,9 @@ class Journal(Protocol):
     | runs()                | [RunSummary]     | every run, oldest first                    |
     | runs_for_plan(digest) | [RunSummary]     | runs of one plan digest, oldest first      |
     | verify(deep)          | VerifyResult     | the first seq whose bytes break the chain  |
+    | head_hash(run_id)     | str | None       | hash of the run's last event (journal_head)|
+    | lock_run(key)         | RunLock          | RunLockedError while a live process holds  |
+    |                       |                  | it; a dead holder's lock is taken over     |
     | close()               | None             | idempotent                                 |
     """
 
@@ -153,6 +197,10 @@ class Journal(Protocol):
     def runs_for_plan(self, plan_digest: str) -> list[RunSummary]: ...
 
     def verify(self, *, deep: bool = True) -> VerifyResult: ...
+
+    def lock_run(self, key: str) -> RunLock: ...
+
+    def head_hash(self, run_id: str, upto_seq: int | None = None) -> str | None: ...
 
     def close(self) -> None: ...
 

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 
 WINDOW_SECONDS = 60.0
 _EPSILON = 1e-9
+_PRIORITY_YIELD = 0.005  # how long an ordinary request steps aside for a waiting priority one
 
 
 class TokenBucket:
@@ -38,6 +39,7 @@ class TokenBucket:
         self._returns: deque[float] = deque()  # when each spent token comes back, oldest first
         self._blocked_until = 0.0
         self._lock = asyncio.Lock()
+        self._priority_waiting = 0
 
     @classmethod
     def for_limit(cls, per_minute: int, **kwargs: object) -> TokenBucket:
@@ -57,11 +59,24 @@ class TokenBucket:
             wait = max(wait, self._returns[0] - now)
         return wait
 
-    async def acquire(self) -> None:
-        """Take one token, waiting (in order of arrival) until one is available."""
+    async def acquire(self, *, priority: bool = False) -> None:
+        """Take one token, waiting until one is available.
+
+        Ordinary requests are served in order of arrival; a priority request (a cancel during
+        halt) goes ahead of every ordinary one still waiting.
+        """
+        if priority:
+            self._priority_waiting += 1
+            try:
+                while (wait := self.delay_needed()) > 0:
+                    await self._sleep(wait)
+                self._returns.append(self._clock() + self.window)
+            finally:
+                self._priority_waiting -= 1
+            return
         async with self._lock:
-            while (wait := self.delay_needed()) > 0:
-                await self._sleep(wait)
+            while (wait := self.delay_needed()) > 0 or self._priority_waiting:
+                await self._sleep(wait if wait > 0 else _PRIORITY_YIELD)
             self._returns.append(self._clock() + self.window)
 
     def drain(self, seconds: float) -> None:

@@ -8,13 +8,15 @@ from datetime import UTC, datetime
 
 from console.domain.config import Settings
 from console.domain.errors import InputError
-from console.domain.market import AccountSnapshot
+from console.domain.market import AccountSnapshot, OpenOrder
 from console.domain.plan import MAX_PLAN_BYTES, LoadedPlan, parse_plan_bytes
-from console.domain.preview import compute_preview
+from console.domain.preview import compute_preview, run_refusal
 from console.domain.preview_model import Preview
+from console.domain.runstate import RunState
 from console.domain.targets import build_targets_plan, parse_targets
+from console.engine.executor import PhaseExecutor
 from console.engine.gateway import BrokerGateway
-from console.engine.ports import Journal, RunSummary
+from console.engine.ports import Journal, RunRefusedError, RunSummary
 
 
 def read_user_file(path: str, limit: int = MAX_PLAN_BYTES) -> bytes:
@@ -61,7 +63,8 @@ async def fetch_snapshot(gateway: BrokerGateway, symbols: Sequence[str]) -> Acco
     wanted = sorted(set(symbols) | set(positions))
     quotes = await gateway.get_quotes(wanted)
     assets = await gateway.get_assets(wanted)
-    market_open = await gateway.is_market_open()
+    clock = await gateway.get_clock()
+    open_orders = await gateway.list_orders(open_only=True)
     return AccountSnapshot(
         account_id=account.account_id,
         broker=gateway.name,
@@ -71,7 +74,24 @@ async def fetch_snapshot(gateway: BrokerGateway, symbols: Sequence[str]) -> Acco
         positions=positions,
         quotes=quotes,
         assets=assets,
-        market_open=market_open,
+        market_open=clock.is_open,
+        clock=clock,
+        account_status=account.status,
+        open_orders=tuple(
+            OpenOrder(
+                client_order_id=o.client_order_id,
+                broker_order_id=o.broker_order_id,
+                symbol=o.symbol,
+                side=o.side.value,
+                qty=o.qty,
+                notional=o.notional,
+                status=o.status.value,
+                submitted_at=o.updated_at,
+            )
+            for o in open_orders
+        ),
+        as_of=clock.timestamp or datetime.now(UTC),
+        quote_feed=getattr(gateway.broker, "quote_feed", None),
     )
 
 
@@ -128,3 +148,42 @@ async def build_preview(
     """Fetch a fresh snapshot and preview the plan for its next attempt."""
     snapshot = await fetch_snapshot(gateway, [item.symbol for item in loaded.plan.items])
     return preview_plan(loaded, snapshot, settings, next_attempt(journal, loaded.digest))
+
+
+async def start_or_resume(
+    executor: PhaseExecutor,
+    journal: Journal,
+    loaded: LoadedPlan,
+    snapshot: AccountSnapshot,
+    settings: Settings,
+    *,
+    new_attempt: bool,
+    plan_source: str = "",
+) -> RunState:
+    """The one path from a loaded plan to its run, for every screen: resume or start, never twice.
+
+    An unfinished run of the plan is resumed (a new attempt is refused until it is); a plan that
+    already ran is refused unless `new_attempt`; otherwise the preview on `snapshot` for the next
+    attempt is started. The executor refuses, too, whatever the caller checked (its lock, the
+    journal and the market/account gate are read under the lock).
+    """
+    unfinished = unfinished_run(journal, loaded)
+    if unfinished is not None:
+        if new_attempt:
+            raise RunRefusedError(
+                f"run {unfinished.run_id} of this plan did not finish; run without "
+                "--new-attempt to resume it first"
+            )
+        return await executor.resume(unfinished.run_id)
+    runs = journal.runs_for_plan(loaded.digest)
+    if runs and not new_attempt:
+        latest = runs[-1]
+        raise RunRefusedError(
+            f"plan {loaded.plan.plan_id} was already executed (run {latest.run_id}, "
+            f"{latest.status}); pass --new-attempt to run it again"
+        )
+    preview = preview_plan(loaded, snapshot, settings, next_attempt(journal, loaded.digest))
+    refusal = run_refusal(preview)
+    if refusal is not None:
+        raise RunRefusedError(refusal)
+    return await executor.start(preview, plan_source=plan_source)

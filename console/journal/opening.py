@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -47,11 +48,41 @@ def _sniff(path: Path, read_only: bool) -> None:
         raise _fail(path, f"is not a SQLite database{hint}; expected a Phase Console journal")
 
 
+OWNER_ONLY = 0o600
+_SIDE_FILES = ("-wal", "-shm")
+
+
+def _create_private(path: Path) -> None:
+    """Create the journal file readable by its owner only before SQLite opens it (DESIGN §5).
+
+    SQLite gives the -wal and -shm files the main file's permissions; they are set again
+    after the first open in case they already existed.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY)
+    except FileExistsError:  # created meanwhile by another process: leave its mode alone
+        return
+    os.close(fd)
+    os.chmod(path, OWNER_ONLY)
+
+
+def _restrict_side_files(path: Path) -> None:
+    for suffix in _SIDE_FILES:
+        side = path.with_name(path.name + suffix)
+        try:
+            if side.exists() and (side.stat().st_mode & 0o077):
+                os.chmod(side, OWNER_ONLY)
+        except OSError:
+            pass  # not ours to change (another owner): the main file's mode still protects it
+
+
 def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
     if read_only:
         target = path.resolve().as_uri() + "?mode=ro"
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            _create_private(path)
         target = path.resolve().as_uri() + "?mode=rwc"
     conn = sqlite3.connect(
         target,
@@ -114,6 +145,7 @@ def open_journal(path: Path, read_only: bool) -> sqlite3.Connection:
         tables = _tables(conn)
         if not tables and not read_only:
             _initialize(conn)
+            _restrict_side_files(path)
             tables = _tables(conn)
         _check_journal(path, conn, tables)
         if read_only:

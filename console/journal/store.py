@@ -26,8 +26,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from console.domain.errors import InputError
 from console.domain.events import JournalEvent, RecordedEvent, RunStarted
-from console.engine.ports import RunSummary, VerifyResult
+from console.engine.ports import RunLock, RunSummary, VerifyResult
 from console.journal.codec import encode_event, roundtrip_check
+from console.journal.lock import FileRunLock
 from console.journal.opening import open_journal
 from console.journal.schema import (
     APP_NAME,
@@ -126,6 +127,10 @@ class SqliteJournal:
     def read_only(self) -> bool:
         """True when opened with read_only=True (appends raise)."""
         return self._read_only
+
+    def lock_run(self, key: str) -> RunLock:
+        """The one-executor lock of a plan's runs (RunLockedError while a live process holds it)."""
+        return FileRunLock.acquire(self._path.resolve(), key)
 
     def close(self) -> None:
         """Close the connection; closing twice is harmless."""
@@ -308,3 +313,29 @@ class SqliteJournal:
         """
         with self._read() as conn:
             return verify_chain(conn, deep=deep)
+
+    def verify_head(self, head: str, *, deep: bool = True) -> tuple[VerifyResult, int | None]:
+        """Verify the chain and find `head` (a journal_head) in it, in one read snapshot.
+
+        Returns the verification result and the seq of the event whose hash is `head` (None
+        when the chain is broken or no verified event has that hash: the tail was cut off or
+        the whole chain rewritten, which a chain alone cannot see; DESIGN §5).
+        """
+        with self._read() as conn:
+            result = verify_chain(conn, deep=deep)
+            if not result.ok:
+                return result, None
+            row = conn.execute(
+                "SELECT seq FROM events WHERE hash = ? ORDER BY seq LIMIT 1", (head.lower(),)
+            ).fetchone()
+        return result, (int(row[0]) if row is not None else None)
+
+    def head_hash(self, run_id: str, upto_seq: int | None = None) -> str | None:
+        """The hash of the run's last event (at or before `upto_seq`): its `journal_head`."""
+        limit = upto_seq if upto_seq is not None else 2**62
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT hash FROM events WHERE run_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1",
+                (run_id, limit),
+            ).fetchone()
+        return str(row[0]) if row is not None else None

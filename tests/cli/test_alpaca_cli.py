@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from console.brokers.alpaca.emulator import AlpacaEmulator
 from console.brokers.sim.scenario import load_scenario
+from console.emulator import AlpacaEmulator
+from console.journal.store import SqliteJournal
 from tests.cli.helpers import DEMO_PLAN, DEMO_SCENARIO, cli
 
 KEY, SECRET = "PKTESTKEY", "pc-test-secret-Zq8v"
@@ -152,3 +153,70 @@ def test_run_survives_the_fault_mix_without_a_duplicate(
         leg = next(x for x in sent if x["client_order_id"] == order.client_order_id)
         assert Decimal(leg["filled_qty"]) == order.filled_qty
     assert run["broker_requests"]["total"] > len(coids)
+
+
+def test_preview_on_alpaca_opens_no_stream_and_costs_few_requests(
+    emulator: AlpacaEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = cli(capsys, "preview", DEMO_PLAN, "--broker", "alpaca", "--format", "json")
+    assert first.code == 0, first.err
+    before = sum(emulator.requests_by_endpoint.values())
+    again = cli(capsys, "preview", DEMO_PLAN, "--broker", "alpaca", "--format", "json")
+    assert again.code == 0, again.err
+    cached = sum(emulator.requests_by_endpoint.values()) - before
+    # account, positions, quotes, clock, open orders: the asset facts come from the day's cache
+    assert cached <= 10
+    assert "GET /v2/assets/{symbol}" not in emulator.requests_by_endpoint
+    assert emulator.stream_connections == 0  # the account's one stream is a run's, not a preview's
+
+
+def test_a_refused_submit_is_rejected_with_the_brokers_message(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = load_scenario(str(DEMO_SCENARIO))
+    refuse = {"AMZN": "trade denied due to pattern day trading protection"}
+    scenario = scenario.model_copy(
+        update={"fills": scenario.fills.model_copy(update={"refuse": refuse})}
+    )
+    emu = AlpacaEmulator(scenario, key_id=KEY, secret=SECRET)
+    emu.start()
+    for var, value in (
+        ("APCA_API_BASE_URL", emu.base_url),
+        ("APCA_API_DATA_URL", emu.base_url),
+        ("APCA_API_KEY_ID", KEY),
+        ("APCA_API_SECRET_KEY", SECRET),
+    ):
+        monkeypatch.setenv(var, value)
+    try:
+        result = cli(
+            capsys,
+            "run",
+            DEMO_PLAN,
+            "--broker",
+            "alpaca",
+            "--yes",
+            "--journal",
+            tmp_path / "a.sqlite",
+            "--format",
+            "json",
+        )
+        placed = {o.client_order_id for o in emu.exchange.orders()}
+    finally:
+        emu.stop()
+    assert result.code == 3, result.err
+    legs = {leg["symbol"]: leg for leg in result.json()["legs"]}
+    amzn = legs["AMZN"]
+    assert amzn["status"] == "rejected"  # at once, never `unknown`
+    assert amzn["client_order_id"] not in placed
+    journal = SqliteJournal(str(tmp_path / "a.sqlite"), read_only=True)
+    try:
+        reasons = [
+            getattr(r.event, "reason", None)
+            for run in journal.runs()
+            for r in journal.events(run.run_id)
+            if getattr(r.event, "client_order_id", None) == amzn["client_order_id"]
+        ]
+    finally:
+        journal.close()
+    assert any(r and "pattern day trading protection" in r for r in reasons), reasons
+    assert "credentials" not in result.err.lower()

@@ -32,6 +32,7 @@ RUN_LEG_KEYS = {
     "planned_amount",
     "order",
     "status",
+    "reason",
     "filled_qty",
     "filled_avg_price",
     "filled_notional",
@@ -63,6 +64,8 @@ def test_preview_json_matches_the_contract(capsys: pytest.CaptureFixture[str]) -
     assert all(Decimal(v) == Decimal(v).quantize(Decimal("0.01")) for v in data["account"].values())
     assert set(data["funding"]) == {
         "buying_power",
+        "cash",
+        "spendable",
         "expected_sell_proceeds",
         "reserve",
         "available_for_buys",

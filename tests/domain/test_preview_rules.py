@@ -15,8 +15,9 @@ D = Decimal
 
 def preview(*items: dict, settings: Settings | None = None, **snap: object) -> Preview:
     loaded = load(plan_doc(*items))
-    # The equity-share limit is lifted unless a test is about it: small test accounts would trip it.
-    chosen = settings or Settings(max_order_pct_of_equity=D("1"))
+    # The equity-share limit and the spread limit are lifted unless a test is about them: small
+    # test accounts would trip the first, the tests' round-number quotes the second.
+    chosen = settings or Settings(max_order_pct_of_equity=D("1"), max_spread_bps=D("100000"))
     return compute_preview(loaded.plan, loaded.digest, snapshot(**snap), chosen)  # type: ignore[arg-type]
 
 

@@ -17,6 +17,7 @@ from console.domain.preview_model import Preview
 from console.domain.runstate import RunState
 from console.engine.executor import ExecutorTuning, PhaseExecutor, ReapprovalGate, RunObserver
 from console.engine.gateway import BrokerGateway
+from console.engine.retry import RetryPolicy
 from console.engine.session import fetch_snapshot, preview_plan
 from console.journal.store import SqliteJournal
 from tests.domain.factories import item, load, plan_doc
@@ -98,7 +99,10 @@ class Harness:
         self.broker = SimBroker(
             parse_scenario("scenario.json", json.dumps(self.scenario_doc).encode())
         )
-        self.gateway = BrokerGateway(self.broker, timeout=self.timeout)
+        # Retries in milliseconds: the tests' outages are short and their time is virtual-ish.
+        self.gateway = BrokerGateway(
+            self.broker, timeout=self.timeout, policy=RetryPolicy(attempts=4, base=0.01, cap=0.05)
+        )
         self.loaded = load(plan_doc(*self.items))
 
     async def preview(self, attempt: int = 1) -> Preview:

@@ -87,3 +87,32 @@ def test_drain_after_a_429_blocks_for_the_retry_after() -> None:
         return t.now
 
     assert asyncio.run(go()) == pytest.approx(2.5)
+
+
+def test_a_priority_request_goes_ahead_of_every_waiting_ordinary_one() -> None:
+    """Halt's cancels jump the queue: they take the next free token before queued submits."""
+    order: list[str] = []
+
+    async def go() -> None:
+        clock = {"now": 0.0}
+
+        async def sleep(seconds: float) -> None:
+            for _ in range(3):  # a sleep lets every other ready task run first
+                await asyncio.sleep(0)
+            clock["now"] += max(seconds, 0.001)
+
+        bucket = TokenBucket(2, window=10.0, clock=lambda: clock["now"], sleep=sleep)
+
+        async def take(name: str, priority: bool = False) -> None:
+            await bucket.acquire(priority=priority)
+            order.append(name)
+
+        await take("a")
+        await take("b")  # the bucket is empty now: everyone waits for a token
+        waiting = [asyncio.ensure_future(take(f"submit-{i}")) for i in range(3)]
+        await asyncio.sleep(0)
+        cancel = asyncio.ensure_future(take("cancel", priority=True))
+        await asyncio.gather(*waiting, cancel)
+
+    asyncio.run(go())
+    assert order[:3] == ["a", "b", "cancel"]

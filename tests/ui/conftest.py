@@ -20,10 +20,10 @@ from console.engine.gateway import BrokerGateway
 from console.engine.ports import Broker
 from console.engine.tasks import TaskGroup
 from console.journal.store import SqliteJournal
-from console.ui.logbridge import LogBridge
-from console.ui.main_window import MainWindow, WindowContext
+from console.ui.models.logbridge import LogBridge
 from console.ui.prefs import open_settings
-from console.ui.run_vm import executor_factory
+from console.ui.viewmodels.run_vm import executor_factory
+from console.ui.windows.main_window import MainWindow, WindowContext
 
 DATA = Path(__file__).parent / "data"
 DEMO_PLAN = str(demo_path("plan.json"))
@@ -150,7 +150,7 @@ def open_window(qtbot: QtBot, env: Env) -> MainWindow:
 def load(qtbot: QtBot, window: MainWindow, path: str = DEMO_PLAN) -> None:
     """Load a plan through the window and wait for the preview."""
     before = window.previews.preview
-    window.open_path(path)
+    window.files.open_path(path)
     qtbot.waitUntil(
         lambda: window.previews.preview is not before and not window.previews.busy, timeout=10_000
     )
@@ -158,8 +158,8 @@ def load(qtbot: QtBot, window: MainWindow, path: str = DEMO_PLAN) -> None:
 
 def approve(qtbot: QtBot, window: MainWindow, code: str | None = None) -> None:
     """Approve through the non-modal approval dialog."""
-    window.open_approval()
-    dialog = window.approval_dialog
+    window.run_control.open_approval()
+    dialog = window.run_control.approval_dialog
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible)
     if code is not None:

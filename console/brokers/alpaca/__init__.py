@@ -1,4 +1,4 @@
-"""The `alpaca` broker (alpaca-py, imported lazily) and its loopback emulator."""
+"""The `alpaca` broker (alpaca-py, imported lazily)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
 """AlpacaBroker: the Broker port on alpaca-py (DESIGN §7).
 
-Every TradingClient / data-client call runs on one dedicated daemon worker thread through a
-requests session that enforces a timeout, a sliding-window rate limit and the retry policy of
-transport.Caller. TradingStream runs as a task on the running loop; after every (re)connection
-and whenever the stream stays silent while orders are open, the open orders are reconciled by
-REST so no update is lost. alpaca-py is imported only when a broker is constructed.
+The adapter translates calls and reports what Alpaca says; it keeps no policy of its own. Every
+call is one HTTP request (alpaca-py's own retries are off) run on one dedicated daemon worker
+thread, with a timeout, counted; pacing, retries and reconciliation are the engine's. The
+trade_updates stream (one per account) opens only when a run follows updates (the first
+`updates()` iteration or the first submit), never for a preview or a connection test.
+alpaca-py is imported only when a broker is constructed.
 """
 
 from __future__ import annotations
@@ -13,19 +14,25 @@ import asyncio
 import concurrent.futures
 import contextlib
 import functools
-import threading
-import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 
-from console.brokers.alpaca.config import AlpacaConfig, AlpacaOptions, KeyringGetter, load_config
-from console.brokers.alpaca.convert import event_for, snapshot_from_order, to_decimal
-from console.brokers.alpaca.orderbook import OrderBook
-from console.domain.market import Asset, Quote
+from console.brokers.alpaca.assets import AssetCache
+from console.brokers.alpaca.config import AlpacaConfig, KeyringGetter, load_config
+from console.brokers.alpaca.convert import (
+    field,
+    replaced_by,
+    snapshot_from_order,
+    to_decimal,
+    to_time,
+)
+from console.brokers.fanout import UpdateFanout
+from console.domain.market import AccountStatus, Asset, MarketClock, Quote
 from console.domain.orders import OrderRequest, OrderSnapshot
 from console.engine.ports import (
     AccountInfo,
@@ -37,15 +44,16 @@ from console.engine.ports import (
 )
 
 if TYPE_CHECKING:
+    from console.brokers.alpaca.config import AlpacaOptions
     from console.brokers.alpaca.stream import StreamSupervisor
-    from console.brokers.alpaca.transport import Caller, Worker
+    from console.brokers.alpaca.transport import Worker
 
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
 _QUOTE_BATCH = 200  # symbols per latest-quotes request (keeps the URL short)
-_UNKNOWN_MISSES = 3  # reconciles an ambiguous submit may be absent before we stop looking
-_CALL_GUARD_S = 300.0  # outer bound on one call, queueing and rate-limit waits included
+_MAX_REPLACED_HOPS = 5  # replaced -> successor -> ... followed at most this far
+_CALL_GUARD_S = 300.0  # outer bound on one call, queueing included
 
 
 class AlpacaBroker:
@@ -54,31 +62,36 @@ class AlpacaBroker:
     name = "alpaca"
 
     def __init__(self, config: AlpacaConfig) -> None:
+        import threading
+
         from console.brokers.alpaca import sdk, stream, transport
 
         self.mode = config.mode
         self.rate_limit_per_minute = config.options.rate_limit_per_minute
+        self.quote_feed = config.data_feed
         self._config = config
         self._options: AlpacaOptions = config.options
         self._stop = threading.Event()
         self._requests = transport.RequestLog()
         self._clients = sdk.Clients(config, self._stop, self._requests)
         self._sdk = sdk
+        self._transport = transport
         self._worker: Worker = transport.Worker("alpaca-broker")
-        self._caller: Caller = transport.Caller(config.options, self._stop)
         self._not_found: type[BrokerError] = transport.NotFoundError
         self._closed_error: type[BrokerUnavailableError] = transport.ClosedError
-        self._stream: StreamSupervisor = stream.StreamSupervisor(
-            config, self._on_stream_update, self._on_stream_connected
+        self._stream: StreamSupervisor = stream.StreamSupervisor(config, self._on_stream_message)
+        cache_dir = config.options.asset_cache_dir
+        self._assets = AssetCache(
+            config.base_url,
+            Path(cache_dir) if cache_dir else None,
+            persist=config.options.asset_cache_persist,
         )
-        self._book = OrderBook()
         self._inflight: set[asyncio.Future[Any]] = set()
-        self._gap: asyncio.Event | None = None
-        self._monitor: asyncio.Task[None] | None = None
-        self._last_reconcile = 0.0
-        self._last_submit = 0.0
+        # Iterating the updates opens the stream: a run follows updates, a preview never does.
+        self._updates = UpdateFanout(on_iterate=self._open_stream)
+        # Successor order id -> the client_order_id of the order it replaced (DESIGN §7).
+        self._replaced_for: dict[str, str] = {}
         self._closed = False
-        self.reconciles = 0
 
     def __repr__(self) -> str:
         return f"AlpacaBroker(mode={self.mode}, base_url={self._config.base_url!r})"
@@ -98,28 +111,36 @@ class AlpacaBroker:
         """How many times the trade_updates stream (re)connected."""
         return self._stream.connects
 
+    @property
+    def stream_started(self) -> bool:
+        """Whether this session opened the account's trade_updates stream."""
+        return self._stream.started
+
     # ---- plumbing -----------------------------------------------------------------------
 
-    def _ensure_started(self) -> None:
-        """Start the stream and the silence monitor on the running loop (idempotent)."""
-        if self._closed or self._monitor is not None:
+    def _open_stream(self) -> None:
+        """Open the trade_updates stream on the running loop (idempotent; a run follows it)."""
+        if self._closed or self._stream.started:
             return
         try:
-            loop = asyncio.get_running_loop()
+            asyncio.get_running_loop()
         except RuntimeError:
             return
-        self._gap = asyncio.Event()
         self._stream.start()
-        self._monitor = loop.create_task(self._watch(), name="alpaca-reconcile")
-        self._monitor.add_done_callback(_log_task_end)
 
-    async def _call(self, op: str, fn: Callable[[], T], *, read: bool, submit: bool = False) -> T:
-        """Run `fn` on the worker thread with the retry policy; map every failure."""
+    async def _call(self, op: str, fn: Callable[[], T], *, kind: str = "other") -> T:
+        """Run `fn` (one request) on the worker thread; map its failure to a port error."""
         if self._closed:
             raise self._closed_error("Alpaca broker closed")
-        self._ensure_started()
-        future = self._worker.submit(lambda: self._caller.call(op, fn, read=read, submit=submit))
-        waiter = self._bridge(future)
+        map_error, feed = self._transport.map_error, self.quote_feed
+
+        def run() -> T:
+            try:
+                return fn()
+            except Exception as exc:
+                raise map_error(exc, kind=kind, feed=feed) from exc
+
+        waiter = self._bridge(self._worker.submit(run))
         try:
             return await asyncio.wait_for(waiter, _CALL_GUARD_S)
         except TimeoutError:
@@ -149,21 +170,34 @@ class AlpacaBroker:
         future.add_done_callback(on_done)
         return waiter
 
+    async def _get(self, op: str, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET a trading path as raw JSON (orders are read raw: an unknown status stays open)."""
+        trading = self._clients.trading
+        return await self._call(op, lambda: trading.get(path, dict(params or {})))
+
     # ---- the Broker port ----------------------------------------------------------------
 
     async def get_account(self) -> AccountInfo:
-        """Account number, cash and buying power (exact Decimals from Alpaca's strings)."""
-        account = await self._call("get_account", self._clients.trading.get_account, read=True)
+        """Account number, cash, buying power and whether it may trade (a 403 is credentials)."""
+        account = await self._call(
+            "get_account", self._clients.trading.get_account, kind=self._transport.Call.ACCOUNT
+        )
         cash, power = to_decimal(account.cash), to_decimal(account.buying_power)
         if cash is None or power is None:
             raise BrokerUnavailableError("Alpaca account answer lacks cash or buying_power")
-        return AccountInfo(account_id=str(account.account_number), cash=cash, buying_power=power)
+        status = AccountStatus(
+            status=str(getattr(account.status, "value", account.status) or "ACTIVE"),
+            trading_blocked=bool(account.trading_blocked),
+            account_blocked=bool(account.account_blocked),
+            trade_suspended_by_user=bool(account.trade_suspended_by_user),
+        )
+        return AccountInfo(
+            account_id=str(account.account_number), cash=cash, buying_power=power, status=status
+        )
 
     async def get_positions(self) -> dict[str, Decimal]:
         """Held quantities by symbol."""
-        positions = await self._call(
-            "get_positions", self._clients.trading.get_all_positions, read=True
-        )
+        positions = await self._call("get_positions", self._clients.trading.get_all_positions)
         result: dict[str, Decimal] = {}
         for position in positions:
             qty = to_decimal(position.qty)
@@ -172,70 +206,119 @@ class AlpacaBroker:
         return result
 
     async def get_quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:
-        """Latest quotes (one request per 200 symbols); symbols without a quote are absent."""
+        """Latest quotes on the configured feed, stamped with the data API's time.
+
+        One request per 200 symbols; symbols without a quote are absent. A 403 says which feed
+        the data subscription lacks.
+        """
         wanted = list(dict.fromkeys(symbols))
         result: dict[str, Quote] = {}
         for start in range(0, len(wanted), _QUOTE_BATCH):
-            batch = wanted[start : start + _QUOTE_BATCH]
-            request = self._sdk.latest_quotes(batch)
+            request = self._sdk.latest_quotes(wanted[start : start + _QUOTE_BATCH], self.quote_feed)
             quotes = await self._call(
                 "get_quotes",
                 functools.partial(self._clients.data.get_stock_latest_quote, request),
-                read=True,
+                kind=self._transport.Call.DATA,
             )
             for symbol, quote in quotes.items():
                 bid, ask = to_decimal(quote.bid_price), to_decimal(quote.ask_price)
                 if (bid is not None and bid > 0) or (ask is not None and ask > 0):
-                    result[str(symbol)] = Quote(bid=bid, ask=ask)
+                    stamp = to_time(getattr(quote, "timestamp", None))
+                    result[str(symbol)] = Quote(bid=bid, ask=ask, timestamp=stamp)
         return result
 
     async def get_assets(self, symbols: Sequence[str]) -> dict[str, Asset]:
-        """Tradability per symbol (one request each); symbols Alpaca does not know are absent."""
-        result: dict[str, Asset] = {}
-        for symbol in dict.fromkeys(symbols):
+        """Tradability per symbol from the day's cached asset list; unknown symbols are absent.
+
+        The day's first call lists every active US equity in one request (cached on disk for
+        the UTC day, per base URL); a symbol missing from the list costs one look-up, once.
+        """
+        facts = self._assets.load()
+        if facts is None:
+            try:
+                listed = await self._call(
+                    "list_assets",
+                    functools.partial(
+                        self._clients.trading.get_all_assets, self._sdk.active_equities()
+                    ),
+                )
+            except (self._not_found, OrderRejectedError) as exc:
+                # A server without the list endpoint: ask symbol by symbol instead.
+                log.warning("alpaca.asset_list_unavailable", error=str(exc))
+                listed = []
+            facts = {str(a.symbol): _asset(a) for a in listed}
+            if listed:
+                self._assets.store(facts)
+        wanted = list(dict.fromkeys(symbols))
+        extra: dict[str, Asset | None] = {}
+        for symbol in (s for s in wanted if s not in facts):
             try:
                 asset = await self._call(
-                    "get_asset",
-                    functools.partial(self._clients.trading.get_asset, symbol),
-                    read=True,
+                    "get_asset", functools.partial(self._clients.trading.get_asset, symbol)
                 )
             except self._not_found:
+                extra[symbol] = None
                 continue
-            active = str(getattr(asset.status, "value", asset.status)) == "active"
-            result[symbol] = Asset(
-                symbol=symbol,
-                tradable=bool(asset.tradable) and active,
-                fractionable=bool(asset.fractionable),
-            )
-        return result
+            extra[symbol] = _asset(asset).model_copy(update={"symbol": symbol})
+        if extra:
+            self._assets.add(extra)
+            facts = {**facts, **extra}
+        return {s: a for s in wanted if (a := facts.get(s)) is not None}
 
-    async def is_market_open(self) -> bool:
+    async def get_clock(self) -> MarketClock:
         """Alpaca's market clock."""
-        clock = await self._call("get_clock", self._clients.trading.get_clock, read=True)
-        return bool(clock.is_open)
+        clock = await self._call("get_clock", self._clients.trading.get_clock)
+        return MarketClock(
+            is_open=bool(clock.is_open),
+            timestamp=to_time(clock.timestamp),
+            next_open=to_time(clock.next_open),
+            next_close=to_time(clock.next_close),
+        )
+
+    async def list_orders(
+        self, *, open_only: bool, after: datetime | None = None
+    ) -> list[OrderSnapshot]:
+        """The account's working orders, or every order submitted after `after`.
+
+        One request (500 orders a page, oldest first; a further page only past 500). A replaced
+        order is reported as its successor under the original client_order_id.
+        """
+        raw: list[Any] = []
+        seen: set[str] = set()
+        since = after
+        while True:
+            request = self._sdk.open_orders() if open_only else self._sdk.orders_since(since)
+            page = await self._get("list_orders", "/orders", request.to_request_fields())
+            fresh = [o for o in page or [] if str(field(o, "id")) not in seen]
+            raw.extend(fresh)
+            seen.update(str(field(o, "id")) for o in fresh)
+            last = to_time(field(page[-1], "submitted_at")) if page else None
+            if len(page or []) < self._sdk.ORDERS_PAGE or not fresh or last is None:
+                break
+            since = last - timedelta(microseconds=1)  # ties at the page edge come back, deduped
+        by_id = {str(field(o, "id")): o for o in raw}
+        return [await self._translate(order, by_id) for order in raw]
 
     async def submit_order(self, request: OrderRequest) -> OrderSnapshot:
-        """Submit a market DAY order under its deterministic client_order_id."""
+        """Submit a market DAY order under its deterministic client_order_id.
+
+        Any 4xx other than 401, 408, 429 and the duplicate-id 422 is OrderRejectedError with
+        Alpaca's code, message and HTTP status: nothing was placed.
+        """
         order_request = self._sdk.market_order(request)  # exact-float check; raises before I/O
-        self._ensure_started()
-        # Listen before acting: the first submit waits (bounded) for the stream to connect.
+        # Listen before acting: the first submit opens the stream and waits (bounded) for it.
+        self._open_stream()
         await self._stream.wait_first_connect(self._options.stream_connect_wait_s)
         coid = request.client_order_id
-        entry = self._book.entry(coid)
-        entry.misses = 0
-        entry.watched = True
-        self._last_submit = time.monotonic()
+        trading = self._clients.trading
         try:
             order = await self._call(
                 "submit_order",
-                lambda: self._clients.trading.submit_order(order_request),
-                read=False,
-                submit=True,
+                lambda: trading.post("/orders", order_request.to_request_fields()),
+                kind=self._transport.Call.SUBMIT,
             )
         except OrderRejectedError as exc:
-            if entry.broker_order_id is None and entry.published is None:
-                self._book.forget(coid)
-            log.warning("alpaca.order_rejected", client_order_id=coid, reason=str(exc))
+            log.warning("alpaca.order_rejected", client_order_id=coid, reason=exc.reason)
             raise
         except DuplicateClientOrderIdError:
             log.warning("alpaca.duplicate_client_order_id", client_order_id=coid)
@@ -243,45 +326,37 @@ class AlpacaBroker:
         except BrokerError as exc:
             log.warning("alpaca.submit_outcome_unknown", client_order_id=coid, error=str(exc))
             raise
-        snapshot = snapshot_from_order(order)
-        entry.broker_order_id = snapshot.broker_order_id
-        return snapshot
+        return snapshot_from_order(order)
 
     async def get_order_by_client_id(self, client_order_id: str) -> OrderSnapshot | None:
-        """The order with this client_order_id, or None when Alpaca has none (404)."""
+        """The order with this client_order_id (its successor if replaced), or None (404)."""
         try:
-            order = await self._call(
+            order = await self._get(
                 "get_order_by_client_id",
-                lambda: self._clients.trading.get_order_by_client_id(client_order_id),
-                read=True,
+                "/orders:by_client_order_id",
+                {"client_order_id": client_order_id},
             )
         except self._not_found:
             return None
-        snapshot = snapshot_from_order(order)
-        self._book.track(snapshot, order.submitted_at).watched = True
-        return snapshot
+        return await self._translate(order, {})
 
     async def cancel_order(self, broker_order_id: str) -> None:
         """Request a cancel; an unknown or already terminal order is not an error."""
+        trading = self._clients.trading
         try:
-            await self._call(
-                "cancel_order",
-                lambda: self._clients.trading.cancel_order_by_id(broker_order_id),
-                read=False,
-            )
+            await self._call("cancel_order", lambda: trading.cancel_order_by_id(broker_order_id))
         except self._not_found:
             log.warning("alpaca.cancel_unknown_order", broker_order_id=broker_order_id)
         except BrokerError as exc:
-            if "not cancelable" in str(exc).lower() or "already" in str(exc).lower():
+            text = str(exc).lower()
+            if "422" in text and ("not cancelable" in text or "already" in text):
                 log.info("alpaca.cancel_not_needed", broker_order_id=broker_order_id)
                 return
             raise
 
     def updates(self) -> AsyncIterator[OrderSnapshot]:
-        """Every order update from now on (stream and REST reconciliation), until close()."""
-        sub = self._book.subscribe(self._ensure_started, closed=self._closed)
-        self._ensure_started()
-        return sub
+        """Every trade_updates event from now on, until close(); iterating opens the stream."""
+        return self._updates.subscribe()
 
     async def close(self) -> None:
         """Stop the stream and the worker without waiting for a hung call; idempotent."""
@@ -289,101 +364,70 @@ class AlpacaBroker:
             return
         self._closed = True
         self._stop.set()
-        monitor, self._monitor = self._monitor, None
-        if monitor is not None and not monitor.done():
-            monitor.cancel()
-            await asyncio.wait({monitor}, timeout=2)
         await self._stream.stop()
         self._worker.shutdown(final=self._clients.close)
         for waiter in list(self._inflight):
             if not waiter.done():
                 waiter.set_exception(self._closed_error("Alpaca broker closed"))
-        self._book.end()
+        self._updates.close()
 
-    # ---- updates: stream, publication, reconciliation -------------------------------------
+    # ---- translation ----------------------------------------------------------------------
 
-    def _on_stream_update(self, snapshot: OrderSnapshot) -> None:
-        """A trade_updates event."""
-        if not self._closed:
-            self._book.publish(snapshot)
-
-    def _on_stream_connected(self) -> None:
-        """A (re)connection: whatever happened while disconnected must be fetched by REST."""
-        if self._gap is not None and self._book.open_orders():
-            self._gap.set()
-
-    async def _watch(self) -> None:
-        """Reconcile after each reconnect, and while open orders see a silent stream."""
-        base = self._options.stream_silence_s
-        interval = base
-        assert self._gap is not None
-        while not self._closed:
-            quiet_since = max(self._stream.last_message, self._last_reconcile, self._last_submit)
-            wait = max(0.05, interval - (time.monotonic() - quiet_since))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._gap.wait(), wait)
-            gap = self._gap.is_set()
-            self._gap.clear()
-            if self.closed:
-                return
-            if not self._book.open_orders():
-                interval = base
-                continue
-            quiet_since = max(self._stream.last_message, self._last_reconcile, self._last_submit)
-            if not gap and time.monotonic() - quiet_since < interval:
-                continue
-            try:
-                changed = await self.reconcile("reconnect" if gap else "silence")
-            except BrokerError as exc:
-                log.warning("alpaca.reconcile_failed", error=str(exc))
-                self._last_reconcile = time.monotonic()
-                continue
-            interval = (
-                base if changed or gap else min(interval * 2, self._options.stream_silence_max_s)
-            )
-
-    async def reconcile(self, reason: str = "manual") -> bool:
-        """Fetch the open orders by REST and publish what changed; True if anything did."""
-        open_orders = self._book.open_orders()
-        if not open_orders:
-            return False
-        self.reconciles += 1
-        self._last_reconcile = time.monotonic()
-        after = min(entry.since for entry in open_orders) - timedelta(minutes=5)
-        request = self._sdk.orders_since(after)
-        orders = await self._call(
-            "reconcile", lambda: self._clients.trading.get_orders(request), read=True
+    async def _translate(
+        self, order: Any, listed: Mapping[str, Any], *, event: str | None = None
+    ) -> OrderSnapshot:
+        """An Alpaca order -> OrderSnapshot; a replaced order as its successor (followed)."""
+        original = snapshot_from_order(order, event=event)
+        current, hops = order, 0
+        while (successor_id := replaced_by(current)) is not None and hops < _MAX_REPLACED_HOPS:
+            hops += 1
+            successor = listed.get(successor_id)
+            if successor is None:
+                try:
+                    successor = await self._get("get_order", f"/orders/{successor_id}")
+                except self._not_found:
+                    log.warning("alpaca.replacement_not_found", order=successor_id)
+                    break
+            self._replaced_for[successor_id] = original.client_order_id
+            current = successor
+        if current is order:
+            return original
+        followed = snapshot_from_order(current, event=event)
+        log.info(
+            "alpaca.replaced_followed",
+            client_order_id=original.client_order_id,
+            successor=followed.broker_order_id,
+            status=followed.status.value,
         )
-        by_coid = {str(order.client_order_id): order for order in orders}
-        changed = False
-        for entry in open_orders:
-            order = by_coid.get(entry.client_order_id)
-            if order is None and entry.broker_order_id is not None:
-                snapshot = await self.get_order_by_client_id(entry.client_order_id)
-                if snapshot is not None:
-                    changed |= self._book.publish(
-                        snapshot.model_copy(update={"event": event_for(snapshot.status)})
-                    )
-                continue
-            if order is None:
-                entry.misses += 1
-                if entry.misses >= _UNKNOWN_MISSES:
-                    log.info("alpaca.reconcile_gave_up", client_order_id=entry.client_order_id)
-                    self._book.forget(entry.client_order_id)
-                continue
-            status_snapshot = snapshot_from_order(order)
-            snapshot = status_snapshot.model_copy(
-                update={"event": event_for(status_snapshot.status)}
+        return followed.model_copy(update={"client_order_id": original.client_order_id})
+
+    async def _on_stream_message(self, data: dict[str, Any]) -> None:
+        """One trade_updates payload -> an OrderSnapshot to every subscriber."""
+        order = data.get("order")
+        if not isinstance(order, dict) or self._closed:
+            return
+        event = str(data.get("event") or "") or None
+        reason = data.get("reason")
+        if replaced_by(order) is not None:
+            snapshot = await self._translate(order, {}, event=event)
+        else:
+            snapshot = snapshot_from_order(
+                order, event=event, reason=reason if isinstance(reason, str) and reason else None
             )
-            changed |= self._book.publish(snapshot)
-        log.info("alpaca.reconciled", reason=reason, open=len(open_orders), changed=changed)
-        return changed
+            original = self._replaced_for.get(snapshot.broker_order_id)
+            if original is not None:  # an update of a successor: report it as the original
+                snapshot = snapshot.model_copy(update={"client_order_id": original})
+        self._updates.publish(snapshot)
 
 
-def _log_task_end(task: asyncio.Task[None]) -> None:
-    """Log a background task that ended with an exception."""
-    if not task.cancelled() and task.exception() is not None:
-        log.error("alpaca.task_failed", task=task.get_name(), exc_info=task.exception())
+def _asset(asset: Any) -> Asset:
+    """An alpaca-py Asset -> the domain's tradability facts (inactive is not tradable)."""
+    active = str(getattr(asset.status, "value", asset.status)) == "active"
+    return Asset(
+        symbol=str(asset.symbol),
+        tradable=bool(asset.tradable) and active,
+        fractionable=bool(asset.fractionable),
+    )
 
 
 def create_alpaca_broker(
@@ -398,5 +442,7 @@ def create_alpaca_broker(
         config = load_config(live=live, env=env, options=options)
     else:
         config = load_config(live=live, env=env, options=options, keyring_get=keyring_get)
-    log.info("alpaca.broker_created", mode=config.mode, base_url=config.base_url)
+    log.info(
+        "alpaca.broker_created", mode=config.mode, base_url=config.base_url, feed=config.data_feed
+    )
     return AlpacaBroker(config)

@@ -15,6 +15,9 @@ KEY_ID_VAR = "APCA_API_KEY_ID"
 SECRET_VAR = "APCA_API_SECRET_KEY"  # noqa: S105 - the variable's name, not a secret
 BASE_URL_VAR = "APCA_API_BASE_URL"
 DATA_URL_VAR = "APCA_API_DATA_URL"
+DATA_FEED_VAR = "APCA_DATA_FEED"
+DATA_FEEDS = ("iex", "sip", "delayed_sip")  # latest-quote feeds; iex is the free plan's
+DEFAULT_DATA_FEED = "iex"
 
 PAPER_URL = "https://paper-api.alpaca.markets"
 LIVE_URL = "https://api.alpaca.markets"
@@ -24,20 +27,16 @@ _LIVE_HOST = "api.alpaca.markets"
 
 @dataclass(frozen=True)
 class AlpacaOptions:
-    """Timeouts, retry and backoff tunables (tests shrink them)."""
+    """Transport tunables (tests shrink them); rate limiting and retries are the engine's."""
 
     request_timeout_s: float = 10.0  # enforced by the requests session on every call
-    rate_limit_per_minute: int = 200  # Alpaca's documented limit
-    rate_limit_margin: int = 10  # the session stays this many requests under the limit
-    rate_limit_retries: int = 4  # 429 answers retried (not processed, so safe even for POST)
-    rate_limit_backoff_s: float = 1.0  # first 429 backoff when no Retry-After; doubles
-    max_backoff_s: float = 16.0
-    read_retries: int = 2  # 5xx / transport errors retried on idempotent reads only
-    read_retry_backoff_s: float = 0.25
-    stream_reconnect_min_s: float = 1.0
+    rate_limit_per_minute: int = 200  # Alpaca's documented limit (the engine paces to it)
+    data_feed: str | None = None  # iex or sip; None: APCA_DATA_FEED, else iex
+    asset_cache_dir: str | None = None  # None: the user cache dir (platformdirs)
+    # None: on disk for the day unless the base URL is loopback (an emulator); True/False force.
+    asset_cache_persist: bool | None = None
+    stream_reconnect_min_s: float = 1.0  # the stream reconnects with backoff (transport)
     stream_reconnect_max_s: float = 30.0
-    stream_silence_s: float = 3.0  # no stream message while orders are open -> REST reconcile
-    stream_silence_max_s: float = 30.0  # reconcile interval backs off up to this while idle
     stream_connect_wait_s: float = 5.0  # the first submit waits this long for the stream
     stream_ping_interval_s: float = 10.0
     stream_ping_timeout_s: float = 20.0
@@ -53,6 +52,7 @@ class AlpacaConfig:
     data_url: str = DATA_URL
     live: bool = False
     options: AlpacaOptions = field(default_factory=AlpacaOptions)
+    data_feed: str = DEFAULT_DATA_FEED
 
     @property
     def stream_url(self) -> str:
@@ -141,6 +141,8 @@ def load_config(
         raise InputError.single(
             BASE_URL_VAR, "", "points at the LIVE Alpaca endpoint; live trading needs --live"
         )
+    options = options or AlpacaOptions()
+    feed = resolve_feed(options.data_feed, source.get(DATA_FEED_VAR, ""))
     key_id, secret = resolve_credentials(source, keyring_get)
     return AlpacaConfig(
         key_id=key_id,
@@ -148,5 +150,15 @@ def load_config(
         base_url=base,
         data_url=data,
         live=live,
-        options=options or AlpacaOptions(),
+        options=options,
+        data_feed=feed,
     )
+
+
+def resolve_feed(option: str | None, env_value: str) -> str:
+    """The market-data feed: the adapter option, else APCA_DATA_FEED, else iex."""
+    source, raw = ("data_feed option", option) if option else (DATA_FEED_VAR, env_value)
+    feed = (raw or DEFAULT_DATA_FEED).strip().lower()
+    if feed not in DATA_FEEDS:
+        raise InputError.single(source, "", f"must be one of {', '.join(DATA_FEEDS)}, got {raw!r}")
+    return feed

@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import structlog
 
 from console.domain.money import CENT, QTY_STEP, round_down
 from console.domain.orders import OrderSnapshot, OrderSpec, OrderStatus, Side
 from console.engine.ports import OrderRejectedError
 
-# Alpaca statuses the domain does not name, mapped to the domain status they behave like.
-_STATUS_ALIASES = {
-    "pending_review": OrderStatus.PENDING_NEW,
-    "accepted_for_bidding": OrderStatus.ACCEPTED,
-    "pending_replace": OrderStatus.NEW,
-}
+log = structlog.get_logger(__name__)
 
-# The stream event a REST-reconciled status stands for.
-_EVENT_FOR_STATUS = {
-    OrderStatus.PENDING_NEW: "pending_new",
-    OrderStatus.ACCEPTED: "accepted",
-    OrderStatus.NEW: "new",
-    OrderStatus.PARTIALLY_FILLED: "partial_fill",
-    OrderStatus.FILLED: "fill",
-    OrderStatus.DONE_FOR_DAY: "done_for_day",
-    OrderStatus.PENDING_CANCEL: "pending_cancel",
-    OrderStatus.CANCELED: "canceled",
-    OrderStatus.EXPIRED: "expired",
-    OrderStatus.REPLACED: "replaced",
-    OrderStatus.REJECTED: "rejected",
-    OrderStatus.STOPPED: "stopped",
-    OrderStatus.SUSPENDED: "suspended",
-    OrderStatus.CALCULATED: "calculated",
-}
+# Alpaca statuses the domain does not name, mapped to the domain status they behave like.
+_STATUS_ALIASES = {"pending_review": OrderStatus.PENDING_NEW}
 
 
 def enum_text(value: Any) -> str:
@@ -58,39 +42,66 @@ def to_decimal(value: Any) -> Decimal | None:
 
 
 def to_status(value: Any) -> OrderStatus:
-    """Alpaca order status -> domain OrderStatus."""
+    """Alpaca order status -> domain OrderStatus; an unknown status is logged and read as open."""
     text = enum_text(value).lower()
     alias = _STATUS_ALIASES.get(text)
-    return alias if alias is not None else OrderStatus(text)
+    if alias is not None:
+        return alias
+    try:
+        return OrderStatus(text)
+    except ValueError:
+        log.warning("alpaca.unknown_order_status", status=text, treated_as="new")
+        return OrderStatus.NEW
 
 
-def event_for(status: OrderStatus) -> str:
-    """The trade_updates event name a status corresponds to."""
-    return _EVENT_FOR_STATUS.get(status, status.value)
+def field(order: Any, name: str) -> Any:
+    """A field of an order: a raw JSON object (dict) or an alpaca-py model."""
+    if isinstance(order, Mapping):
+        return order.get(name)
+    return getattr(order, name, None)
+
+
+def to_time(value: Any) -> datetime | None:
+    """An RFC 3339 time (Alpaca sends up to nanoseconds) or a datetime, in UTC; None if absent."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def snapshot_from_order(
     order: Any, *, event: str | None = None, reason: str | None = None
 ) -> OrderSnapshot:
-    """An alpaca-py Order model (REST answer or stream payload) -> OrderSnapshot."""
-    filled_qty = to_decimal(order.filled_qty) or Decimal(0)
-    avg = to_decimal(order.filled_avg_price)
+    """An Alpaca order (raw JSON object or alpaca-py model) -> OrderSnapshot."""
+    filled_qty = to_decimal(field(order, "filled_qty")) or Decimal(0)
+    avg = to_decimal(field(order, "filled_avg_price"))
     if avg is not None and (avg <= 0 or filled_qty <= 0):
         avg = None  # Alpaca reports "0" until the first fill
     return OrderSnapshot(
-        client_order_id=str(order.client_order_id),
-        broker_order_id=str(order.id),
-        symbol=str(order.symbol),
-        side=Side(enum_text(order.side).lower()),
-        status=to_status(order.status),
-        qty=to_decimal(order.qty),
-        notional=to_decimal(order.notional),
+        client_order_id=str(field(order, "client_order_id")),
+        broker_order_id=str(field(order, "id")),
+        symbol=str(field(order, "symbol")),
+        side=Side(enum_text(field(order, "side")).lower()),
+        status=to_status(field(order, "status")),
+        qty=to_decimal(field(order, "qty")),
+        notional=to_decimal(field(order, "notional")),
         filled_qty=filled_qty,
         filled_avg_price=avg,
         event=event,
         reason=reason,
-        updated_at=order.updated_at,
+        updated_at=to_time(field(order, "updated_at")),
     )
+
+
+def replaced_by(order: Any) -> str | None:
+    """The id of the order that replaced this one (status replaced), else None."""
+    if to_status(field(order, "status")) is not OrderStatus.REPLACED:
+        return None
+    successor = field(order, "replaced_by")
+    return str(successor) if successor else None
 
 
 def wire_float(value: Decimal, step: Decimal, what: str) -> float:
@@ -113,33 +124,3 @@ def order_amount(spec: OrderSpec) -> tuple[str, float]:
         return "qty", wire_float(spec.qty, QTY_STEP, "qty")
     assert spec.notional is not None
     return "notional", wire_float(spec.notional, CENT, "notional")
-
-
-# Monotonic ordering of an order's life, so a stale update never overwrites a newer one.
-_RANK = {
-    OrderStatus.PENDING_NEW: 0,
-    OrderStatus.ACCEPTED: 0,
-    OrderStatus.NEW: 1,
-    OrderStatus.SUSPENDED: 1,
-    OrderStatus.CALCULATED: 1,
-    OrderStatus.STOPPED: 1,
-    OrderStatus.PENDING_CANCEL: 2,
-    OrderStatus.PARTIALLY_FILLED: 3,
-}
-_TERMINAL_RANK = 4
-
-
-def rank(status: OrderStatus) -> int:
-    """Position of a status in an order's life (terminal statuses last)."""
-    return _TERMINAL_RANK if status.is_terminal else _RANK.get(status, 1)
-
-
-def is_newer(candidate: OrderSnapshot, last: OrderSnapshot | None) -> bool:
-    """True when `candidate` tells something `last` did not (more filled, or a later status)."""
-    if last is None:
-        return True
-    if last.status.is_terminal:
-        return False
-    if candidate.filled_qty != last.filled_qty:
-        return candidate.filled_qty > last.filled_qty
-    return rank(candidate.status) > rank(last.status)

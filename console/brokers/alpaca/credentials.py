@@ -90,7 +90,7 @@ async def check_connection(
     )
     try:
         account = await broker.get_account()
-        market_open = await broker.is_market_open()
+        market_open = (await broker.get_clock()).is_open
     finally:
         await broker.close()
     return (

@@ -1,4 +1,4 @@
-"""TradingStream as a task on the running loop, with connect/auth hooks alpaca-py lacks.
+"""TradingStream as a task on the running loop (`_run_forever`, never `run()`), with hooks.
 
 Imported only when an AlpacaBroker is constructed (it pulls alpaca-py).
 """
@@ -6,17 +6,16 @@ Imported only when an AlpacaBroker is constructed (it pulls alpaca-py).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
 from alpaca.trading.stream import TradingStream
 
 from console.brokers.alpaca.config import AlpacaConfig
-from console.brokers.alpaca.convert import enum_text, snapshot_from_order
-from console.domain.orders import OrderSnapshot
 
 log = structlog.get_logger(__name__)
 
@@ -26,24 +25,14 @@ _WS_LOGGER = logging.getLogger("console.brokers.alpaca.websocket")
 _WS_LOGGER.setLevel(logging.WARNING)
 
 
-class _Update:
-    """A parsed TradeUpdate plus its raw payload."""
-
-    __slots__ = ("model", "raw")
-
-    def __init__(self, model: Any, raw: dict[str, Any]) -> None:
-        self.model = model
-        self.raw = raw
-
-
 class _HookedStream(TradingStream):
-    """TradingStream that reports (re)connections and refused authentication."""
+    """TradingStream (raw payloads) that reports (re)connections and why authentication failed."""
 
     def __init__(
         self,
         *args: Any,
         on_connected: Callable[[], None],
-        on_auth_refused: Callable[[], None],
+        on_auth_refused: Callable[[str], None],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -51,17 +40,22 @@ class _HookedStream(TradingStream):
         self._on_auth_refused = on_auth_refused
 
     async def _auth(self) -> None:
-        """Authenticate; report a refusal (alpaca-py would only retry forever)."""
-        try:
-            await super()._auth()  # type: ignore[no-untyped-call]
-        except ValueError:
-            self._on_auth_refused()
-            raise
-
-    def _cast(self, msg: dict[str, Any]) -> _Update:  # type: ignore[override]
-        """Keep the raw payload next to the model (it may carry a reject reason)."""
-        data = msg.get("data") or {}
-        return _Update(super()._cast(msg), data if isinstance(data, dict) else {})
+        """Authenticate; report a refusal with Alpaca's words (alpaca-py only retries)."""
+        ws: Any = self._ws
+        await ws.send(
+            json.dumps(
+                {
+                    "action": "authenticate",
+                    "data": {"key_id": self._api_key, "secret_key": self._secret_key},
+                }
+            )
+        )
+        answer = json.loads(await ws.recv())
+        data = answer.get("data") or {} if isinstance(answer, dict) else {}
+        if data.get("status") != "authorized":
+            said = data.get("error") or data.get("message") or data.get("status") or "refused"
+            self._on_auth_refused(str(said))
+            raise ValueError(f"failed to authenticate: {said}")
 
     async def _start_ws(self) -> None:
         """Connect, authenticate and listen; then report the (re)connection."""
@@ -70,19 +64,21 @@ class _HookedStream(TradingStream):
 
 
 class StreamSupervisor:
-    """Runs the trade_updates stream and forwards each update as an OrderSnapshot."""
+    """Runs the trade_updates stream (one per account) and forwards each update's payload.
+
+    Reconnecting after a drop, with backoff, is alpaca-py's loop (a transport concern); what
+    was missed meanwhile is the engine's to reconcile, not this class's.
+    """
 
     def __init__(
-        self,
-        config: AlpacaConfig,
-        on_update: Callable[[OrderSnapshot], None],
-        on_connected: Callable[[], None],
+        self, config: AlpacaConfig, on_update: Callable[[dict[str, Any]], Awaitable[None]]
     ) -> None:
         options = config.options
         self._on_update = on_update
-        self._on_connected_cb = on_connected
         self.connects = 0
         self.auth_refusals = 0
+        self.last_refusal: str | None = None
+        self._gave_up = False
         self.last_message = time.monotonic()
         self._first_connect: asyncio.Event | None = None
         self._stream = _HookedStream(
@@ -90,6 +86,7 @@ class StreamSupervisor:
             config.secret_key,
             paper=not config.live,
             url_override=config.stream_url,
+            raw_data=True,
             websocket_params={
                 "ping_interval": options.stream_ping_interval_s,
                 "ping_timeout": options.stream_ping_timeout_s,
@@ -115,17 +112,26 @@ class StreamSupervisor:
         return bool(self._stream._running) and self._stream._ws is not None
 
     async def wait_first_connect(self, wait_s: float) -> bool:
-        """Wait (bounded) until the stream has connected once; True if it has."""
+        """Wait (bounded, once) until the stream has connected; True if it has.
+
+        A refused or slow stream delays only the first submit: later submits never wait.
+        """
         if self.connects > 0:
             return True
-        if self._first_connect is None:
+        if self._first_connect is None or self._gave_up:
             return False
         try:
             await asyncio.wait_for(self._first_connect.wait(), wait_s)
         except TimeoutError:
             log.warning("alpaca.stream_not_connected_yet", waited_s=wait_s)
-            return False
-        return True
+        if self.connects == 0:
+            self._gave_up = True
+        return self.connects > 0
+
+    @property
+    def started(self) -> bool:
+        """Whether the stream task was started (the account's one connection is in use)."""
+        return self._task is not None
 
     def start(self) -> None:
         """Start the stream task on the running loop (idempotent)."""
@@ -147,32 +153,27 @@ class StreamSupervisor:
         if self._first_connect is not None:
             self._first_connect.set()
         log.info("alpaca.stream_connected", connects=self.connects)
-        self._on_connected_cb()
 
-    def _auth_refused(self) -> None:
-        """Stream credentials refused: say so once in a while (REST polling still works)."""
+    def _auth_refused(self, said: str) -> None:
+        """Stream refused (credentials, or a second connection of the account): say so."""
         self.auth_refusals += 1
+        self.last_refusal = said
+        if self._first_connect is not None:
+            self._first_connect.set()  # a submit waiting for the stream goes ahead now
         if self.auth_refusals in (1, 10, 100):
-            log.error("alpaca.stream_auth_refused", refusals=self.auth_refusals)
+            log.error("alpaca.stream_auth_refused", refusals=self.auth_refusals, said=said)
 
-    async def _handle(self, update: _Update) -> None:
-        """One trade_updates message -> OrderSnapshot; never raises (alpaca-py would drop it)."""
+    async def _handle(self, message: Any) -> None:
+        """One trade_updates message (raw payload) to the adapter; never raises."""
         self.last_message = time.monotonic()
-        try:
-            model = update.model
-            reason = update.raw.get("reason")
-            snapshot = snapshot_from_order(
-                model.order,
-                event=enum_text(model.event),
-                reason=str(reason) if isinstance(reason, str) and reason else None,
-            )
-        except Exception:
-            log.exception("alpaca.stream_update_unreadable")
+        data = message.get("data") if isinstance(message, dict) else None
+        if not isinstance(data, dict):
+            log.warning("alpaca.stream_update_unreadable")
             return
         try:
-            self._on_update(snapshot)
+            await self._on_update(data)
         except Exception:
-            log.exception("alpaca.stream_update_failed", client_order_id=snapshot.client_order_id)
+            log.exception("alpaca.stream_update_failed")
 
     async def drop(self) -> None:
         """Close the current socket; alpaca-py reconnects after its backoff."""

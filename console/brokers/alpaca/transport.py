@@ -11,7 +11,7 @@ import queue
 import re
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -20,7 +20,6 @@ import structlog
 from alpaca.common.exceptions import APIError
 from pydantic import ValidationError
 
-from console.brokers.alpaca.config import AlpacaOptions
 from console.engine.ports import (
     AuthenticationError,
     BrokerError,
@@ -71,40 +70,16 @@ class RequestLog:
         return counts
 
 
-class SlidingWindowLimiter:
-    """At most `limit` requests in any `period` seconds; waits (interruptibly) when full."""
-
-    def __init__(self, limit: int, period: float = 60.0) -> None:
-        self.limit = max(1, limit)
-        self.period = period
-        self._sent: deque[float] = deque()
-        self._lock = threading.Lock()
-
-    def acquire(self, stop: threading.Event) -> None:
-        """Take one slot, waiting for the window to move; raises ClosedError when stopped."""
-        while True:
-            with self._lock:
-                now = time.monotonic()
-                while self._sent and self._sent[0] <= now - self.period:
-                    self._sent.popleft()
-                if len(self._sent) < self.limit:
-                    self._sent.append(now)
-                    return
-                wait = self._sent[0] + self.period - now
-            log.info("alpaca.client_rate_limit_wait", wait_s=round(wait, 3))
-            if stop.wait(min(max(wait, 0.01), 1.0)):
-                raise ClosedError("Alpaca broker closed")
-
-
 class GuardedSession(requests.Session):
-    """A requests session that gives every request a timeout, a rate-limit slot and a count."""
+    """A requests session that gives every request a timeout and counts it.
 
-    def __init__(
-        self, timeout: float, limiter: SlidingWindowLimiter, log_: RequestLog, stop: threading.Event
-    ) -> None:
+    Rate limiting and retries are the engine's (BrokerGateway): this session sends each request
+    once, when asked.
+    """
+
+    def __init__(self, timeout: float, log_: RequestLog, stop: threading.Event) -> None:
         super().__init__()
         self._timeout = timeout
-        self._limiter = limiter
         self._log = log_
         self._stop = stop
 
@@ -112,7 +87,8 @@ class GuardedSession(requests.Session):
         """Send with the default timeout (alpaca-py passes none)."""
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self._timeout
-        self._limiter.acquire(self._stop)
+        if self._stop.is_set():
+            raise ClosedError("Alpaca broker closed")
         self._log.record(method, url)
         return super().request(method, url, *args, **kwargs)
 
@@ -207,8 +183,30 @@ def _retry_after(exc: APIError) -> float | None:
     return None
 
 
-def map_error(exc: BaseException, *, submit: bool = False) -> BrokerError:
-    """An alpaca-py / requests exception -> the Broker port's error (messages carry no secret)."""
+class Call:
+    """What a request was, for reading its error: the kind of call and the data feed."""
+
+    ACCOUNT = "account"  # GET /v2/account: a 403 means the credentials
+    DATA = "data"  # the market-data API: a 403 means the data subscription
+    SUBMIT = "submit"  # POST /v2/orders: a 4xx is the broker refusing the order
+    OTHER = "other"
+
+
+def map_error(exc: BaseException, *, kind: str = Call.OTHER, feed: str = "iex") -> BrokerError:
+    """An alpaca-py / requests exception -> the Broker port's error (messages carry no secret).
+
+    | answer                          | error                                               |
+    |---------------------------------|-----------------------------------------------------|
+    | 401 (any call)                  | AuthenticationError                                 |
+    | 403 on GET /v2/account          | AuthenticationError                                 |
+    | 403 on the data API             | BrokerError naming the feed the subscription lacks  |
+    | 422 client_order_id not unique  | DuplicateClientOrderIdError                         |
+    | other 4xx on a submit           | OrderRejectedError(message, code, http_status)      |
+    | 404 (not a submit)              | NotFoundError (callers: None / absent)              |
+    | 408, 504, transport timeout     | BrokerTimeoutError                                  |
+    | 429                             | RateLimitedError(retry_after)                       |
+    | 5xx, transport failure          | BrokerUnavailableError                              |
+    """
     if isinstance(exc, BrokerError):
         return exc
     if isinstance(exc, APIError):
@@ -221,15 +219,23 @@ def map_error(exc: BaseException, *, submit: bool = False) -> BrokerError:
         if status >= 500:
             text = f"Alpaca HTTP {status}" + (f": {message}" if code is not None else "")
             return BrokerTimeoutError(text) if status == 504 else BrokerUnavailableError(text)
-        if status == 404:
-            return NotFoundError(message or "not found")
-        if status == 401 or (status == 403 and (not submit or _is_auth_message(message))):
+        if status == 408:
+            return BrokerTimeoutError("Alpaca HTTP 408: request timeout")
+        if status == 401 or (status == 403 and kind == Call.ACCOUNT):
             return AuthenticationError(f"Alpaca refused the credentials (HTTP {status})")
-        if DUPLICATE_MESSAGE in message.lower():
+        if status == 403 and kind == Call.DATA:
+            return BrokerError(_feed_refused(feed, message))
+        if status == 404 and kind != Call.SUBMIT:
+            return NotFoundError(message or "not found")
+        if status == 422 and DUPLICATE_MESSAGE in message.lower():
             return DuplicateClientOrderIdError(message)
-        if submit:
-            return OrderRejectedError(message or f"rejected (HTTP {status})")
-        return BrokerError(f"Alpaca HTTP {status}: {message}")
+        code_text = None if code is None else str(code)
+        if kind == Call.SUBMIT:
+            return OrderRejectedError(
+                message or f"rejected (HTTP {status})", code=code_text, http_status=status
+            )
+        suffix = f" (code {code_text})" if code_text else ""
+        return BrokerError(f"Alpaca HTTP {status}: {message}{suffix}")
     if isinstance(exc, requests.Timeout):
         return BrokerTimeoutError(f"no answer from Alpaca in time ({type(exc).__name__})")
     if isinstance(exc, requests.ConnectionError):
@@ -241,49 +247,12 @@ def map_error(exc: BaseException, *, submit: bool = False) -> BrokerError:
     return BrokerError(f"Alpaca call failed ({type(exc).__name__})")
 
 
-def _is_auth_message(message: str) -> bool:
-    """Whether a 403 message is about credentials rather than the order."""
-    text = message.lower()
-    return not text or "forbidden" in text or "authoriz" in text or "unauthorized" in text
-
-
-class Caller:
-    """Runs one SDK call with the retry policy: 429 backoff (any method), 5xx retry (reads)."""
-
-    def __init__(self, options: AlpacaOptions, stop: threading.Event) -> None:
-        self._options = options
-        self._stop = stop
-
-    def call(self, op: str, fn: Callable[[], T], *, read: bool, submit: bool = False) -> T:
-        """Call `fn` on this (worker) thread; raise a Broker port error on failure."""
-        limited = 0
-        failed = 0
-        while True:
-            if self._stop.is_set():
-                raise ClosedError("Alpaca broker closed")
-            try:
-                return fn()
-            except Exception as exc:
-                error = map_error(exc, submit=submit)
-                if isinstance(error, RateLimitedError):
-                    if limited >= self._options.rate_limit_retries:
-                        raise error from exc
-                    delay = error.retry_after or self._options.rate_limit_backoff_s * 2**limited
-                    delay = min(delay, self._options.max_backoff_s)
-                    limited += 1
-                    log.warning("alpaca.rate_limited", op=op, attempt=limited, wait_s=delay)
-                    self._sleep(delay)
-                    continue
-                retryable = isinstance(error, (BrokerUnavailableError, BrokerTimeoutError))
-                if read and retryable and failed < self._options.read_retries:
-                    delay = self._options.read_retry_backoff_s * 2**failed
-                    failed += 1
-                    log.warning("alpaca.read_retry", op=op, attempt=failed, error=str(error))
-                    self._sleep(delay)
-                    continue
-                raise error from exc
-
-    def _sleep(self, seconds: float) -> None:
-        """Sleep unless the broker closes meanwhile."""
-        if self._stop.wait(seconds):
-            raise ClosedError("Alpaca broker closed")
+def _feed_refused(feed: str, message: str) -> str:
+    """The operator's message for a data-API 403: which feed the subscription lacks."""
+    said = f" (Alpaca: {message})" if message else ""
+    if feed != "iex":
+        return (
+            f"your data subscription does not include the {feed} feed; set the feed to iex "
+            f"(APCA_DATA_FEED=iex){said}"
+        )
+    return f"your data subscription does not include the {feed} feed{said}"

@@ -7,7 +7,6 @@ import json
 import os
 import tempfile
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -15,11 +14,13 @@ from pathlib import Path
 
 import structlog
 
+from console.brokers.fanout import UpdateFanout
 from console.brokers.sim.exchange import Exchange, utc_now
 from console.brokers.sim.resources import demo_path
 from console.brokers.sim.scenario import Scenario, load_scenario
+from console.brokers.sim.window import SlidingWindow
 from console.domain.errors import InputError
-from console.domain.market import Asset, Quote
+from console.domain.market import Asset, MarketClock, Quote
 from console.domain.orders import OrderRequest, OrderSnapshot
 from console.engine.ports import (
     AccountInfo,
@@ -30,60 +31,12 @@ from console.engine.ports import (
 
 log = structlog.get_logger(__name__)
 
-WINDOW_SECONDS = 60.0
 _MS = Decimal(1000)
 
 
 def _seconds(ms: int | Decimal) -> float:
     """Milliseconds as the float seconds asyncio.sleep takes (time, never money)."""
     return float(Decimal(ms) / _MS)
-
-
-class SlidingWindow:
-    """At most `limit` requests in any `WINDOW_SECONDS` span, on an injectable monotonic clock."""
-
-    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
-        """An empty window."""
-        self.limit = limit
-        self._clock = clock
-        self._stamps: deque[float] = deque()
-
-    def admit(self) -> None:
-        """Count one request, or raise RateLimitedError with the seconds until a slot frees."""
-        now = self._clock()
-        while self._stamps and self._stamps[0] <= now - WINDOW_SECONDS:
-            self._stamps.popleft()
-        if len(self._stamps) >= self.limit:
-            retry_after = max(0.0, self._stamps[0] + WINDOW_SECONDS - now)
-            raise RateLimitedError(retry_after, f"HTTP 429: more than {self.limit} requests/min")
-        self._stamps.append(now)
-
-
-class _Subscription:
-    """One subscriber's queue, iterated until the broker closes."""
-
-    def __init__(self, owner: SimBroker) -> None:
-        self._owner = owner
-        self.queue: asyncio.Queue[OrderSnapshot | None] = asyncio.Queue()
-        self._done = False
-
-    def __aiter__(self) -> _Subscription:
-        return self
-
-    async def __anext__(self) -> OrderSnapshot:
-        if self._done:
-            raise StopAsyncIteration
-        item = await self.queue.get()
-        if item is None:
-            self._done = True
-            self._owner._unsubscribe(self)
-            raise StopAsyncIteration
-        return item
-
-    async def aclose(self) -> None:
-        """Stop receiving updates."""
-        self._done = True
-        self._owner._unsubscribe(self)
 
 
 class SimBroker:
@@ -109,7 +62,7 @@ class SimBroker:
         self._now = now
         self._window = SlidingWindow(scenario.rate_limit_per_minute, clock)
         self._burst_left = 0
-        self._subscribers: list[_Subscription] = []
+        self._updates = UpdateFanout()
         self._tasks: set[asyncio.Task[None]] = set()
         self._fill_due: dict[str, datetime] = {}
         self._to_schedule: list[str] = []
@@ -212,14 +165,7 @@ class SimBroker:
             self._publish(snapshot)
 
     def _publish(self, snapshot: OrderSnapshot) -> None:
-        if self._closed:
-            return
-        for sub in list(self._subscribers):
-            sub.queue.put_nowait(snapshot)
-
-    def _unsubscribe(self, sub: _Subscription) -> None:
-        if sub in self._subscribers:
-            self._subscribers.remove(sub)
+        self._updates.publish(snapshot)
 
     def _fault(self, kind: str, symbols: frozenset[str] | dict[str, int], symbol: str) -> bool:
         """Fire a configured fault once per (kind, symbol); the firing is persisted."""
@@ -235,7 +181,21 @@ class SimBroker:
         """Account id, cash and buying power."""
         await self._request()
         ex = self.exchange
-        return AccountInfo(account_id=ex.account_id, cash=ex.cash, buying_power=ex.buying_power)
+        before = ex.count_account_read()
+        faults = self.scenario.faults
+        if (
+            faults.account_errors_after
+            <= before
+            < faults.account_errors_after + faults.account_errors
+        ):
+            self._persist()
+            raise BrokerUnavailableError("HTTP 503: service unavailable (scenario fault)")
+        return AccountInfo(
+            account_id=ex.account_id,
+            cash=ex.cash,
+            buying_power=ex.buying_power,
+            status=ex.account_status(),
+        )
 
     async def get_positions(self) -> dict[str, Decimal]:
         """Held quantities by symbol."""
@@ -254,10 +214,17 @@ class SimBroker:
         assets = {symbol: self.exchange.asset(symbol) for symbol in symbols}
         return {symbol: asset for symbol, asset in assets.items() if asset is not None}
 
-    async def is_market_open(self) -> bool:
-        """Whether the simulated market is open."""
+    async def get_clock(self) -> MarketClock:
+        """The simulated market clock."""
         await self._request()
-        return self.exchange.market_open
+        return self.exchange.clock()
+
+    async def list_orders(
+        self, *, open_only: bool, after: datetime | None = None
+    ) -> list[OrderSnapshot]:
+        """Working orders, or every order since `after` (one request)."""
+        await self._request()
+        return self.exchange.list_orders(open_only=open_only, after=after)
 
     async def submit_order(self, request: OrderRequest) -> OrderSnapshot:
         """Place an order (status accepted); its fill follows on the update stream."""
@@ -295,6 +262,8 @@ class SimBroker:
         if before is None:
             log.warning("sim_cancel_unknown_order", order=broker_order_id)
             return
+        if before.symbol in self.scenario.faults.cancel_fail and not before.status.is_terminal:
+            raise BrokerUnavailableError("HTTP 503: cancel not processed (scenario fault)")
         after = self.exchange.cancel(broker_order_id)
         if after is not None and after is not before:
             self._fill_due.pop(broker_order_id, None)
@@ -303,12 +272,7 @@ class SimBroker:
 
     def updates(self) -> AsyncIterator[OrderSnapshot]:
         """Every snapshot published from now on, until close()."""
-        sub = _Subscription(self)
-        if self._closed:
-            sub.queue.put_nowait(None)
-        else:
-            self._subscribers.append(sub)
-        return sub
+        return self._updates.subscribe()
 
     def reset(self) -> None:
         """Back to the scenario's opening account: pending fills dropped, orders forgotten."""
@@ -329,8 +293,7 @@ class SimBroker:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for sub in list(self._subscribers):
-            sub.queue.put_nowait(None)
+        self._updates.close()
 
 
 def create_sim_broker(scenario_path: str | None, state_path: str | None = None) -> SimBroker:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from console.brokers.sim.scenario import Scenario
-from console.domain.market import Asset, Quote
+from console.domain.market import AccountStatus, Asset, MarketClock, Quote
 from console.domain.money import (
     CENT,
     ONE,
@@ -26,6 +26,24 @@ from console.domain.orders import OrderRequest, OrderSnapshot, OrderStatus, Side
 from console.engine.ports import DuplicateClientOrderIdError, OrderRejectedError
 
 STATE_VERSION = 1
+# Alpaca's refusal codes (HTTP 403): buying power, qty, wash trade; pattern day trader; 422 other.
+CODE_FORBIDDEN = "40310000"
+CODE_PDT = "40310100"
+CODE_UNPROCESSABLE = "42210000"
+WASH_TRADE_MESSAGE = "potential wash trade detected. use complex orders"
+
+
+def refusal(message: str) -> OrderRejectedError:
+    """A 403 refusal with Alpaca's code for its message."""
+    code = CODE_PDT if "pattern day" in message.lower() else CODE_FORBIDDEN
+    return OrderRejectedError(message, code=code, http_status=403)
+
+
+def unprocessable(message: str) -> OrderRejectedError:
+    """A 422 refusal of a malformed or impossible order."""
+    return OrderRejectedError(message, code=CODE_UNPROCESSABLE, http_status=422)
+
+
 # Fill prices moved by slippage are rounded half-up to this step; without slippage the quote is
 # used exactly as written.
 PRICE_STEP = Decimal("0.0001")
@@ -54,6 +72,24 @@ class Exchange:
         self._by_client: dict[str, str] = {}
         self._counter = 0
         self._fired: set[str] = set()
+        self._account_reads = 0
+        self._fills = 0
+        self._external: set[str] = set()
+        for index, manual in enumerate(scenario.open_orders, start=1):
+            broker_id = f"ext-{index:06d}"
+            order = OrderSnapshot(
+                client_order_id=f"manual-{index}",
+                broker_order_id=broker_id,
+                symbol=manual.symbol,
+                side=Side(manual.side),
+                status=OrderStatus.NEW,
+                qty=manual.qty,
+                notional=manual.notional,
+                updated_at=self.now(),
+            )
+            self._orders[broker_id] = order
+            self._by_client[order.client_order_id] = broker_id
+            self._external.add(broker_id)
 
     # ---- market and account -------------------------------------------------------------
 
@@ -62,8 +98,31 @@ class Exchange:
         return dict(self._positions)
 
     def quote(self, symbol: str) -> Quote | None:
-        """The scenario's quote of a symbol, or None."""
-        return self.scenario.quotes.get(symbol)
+        """The scenario's quote of a symbol, stamped `age_seconds` before now, or None."""
+        quote = self.scenario.quotes.get(symbol)
+        if quote is None:
+            return None
+        age = self.scenario.quote_ages.get(symbol, ZERO)
+        stamp = self.now() - timedelta(seconds=float(age))  # a time, not money
+        return quote.model_copy(update={"timestamp": stamp})
+
+    def clock(self) -> MarketClock:
+        """Open or closed now, with the next close (while open) or the next open."""
+        now = self.now()
+        if self.market_open:
+            close = now + timedelta(minutes=float(self.scenario.minutes_to_close))
+            return MarketClock(is_open=True, timestamp=now, next_close=close)
+        opens = now + timedelta(minutes=float(self.scenario.minutes_to_open))
+        return MarketClock(is_open=False, timestamp=now, next_open=opens)
+
+    def account_status(self) -> AccountStatus:
+        """The scenario's account status and blocking flags."""
+        return self.scenario.account
+
+    def count_account_read(self) -> int:
+        """Count one account read; return how many came before it."""
+        self._account_reads += 1
+        return self._account_reads - 1
 
     def asset(self, symbol: str) -> Asset | None:
         """The asset of a known symbol; None for a symbol the sim does not know."""
@@ -103,6 +162,12 @@ class Exchange:
             raise DuplicateClientOrderIdError(
                 f"client_order_id must be unique: {request.client_order_id}"
             )
+        blocked = self.scenario.account.blocked_reason()
+        if blocked is not None:
+            raise refusal(f"account is not allowed to trade: {blocked}")
+        refused = self.scenario.fills.refuse.get(request.symbol)
+        if refused is not None:
+            raise refusal(refused)
         self._validate(request)
         self._counter += 1
         broker_id = f"sim-{self._counter:06d}"
@@ -125,32 +190,40 @@ class Exchange:
         symbol, side, spec = request.symbol, request.side, request.spec
         asset = self.asset(symbol)
         if asset is None:
-            raise OrderRejectedError(f"asset {symbol} not found")
+            raise unprocessable(f"asset {symbol} not found")
         if not asset.tradable:
-            raise OrderRejectedError(f"asset {symbol} is not tradable")
+            raise unprocessable(f"asset {symbol} is not tradable")
         if (spec.qty is None) == (spec.notional is None):
-            raise OrderRejectedError("exactly one of qty and notional is required")
+            raise unprocessable("exactly one of qty and notional is required")
         if spec.qty is not None:
             if spec.qty <= 0:
-                raise OrderRejectedError(f"qty must be > 0, got {spec.qty}")
+                raise unprocessable(f"qty must be > 0, got {spec.qty}")
             if not asset.fractionable and spec.qty != spec.qty.to_integral_value():
-                raise OrderRejectedError(f"asset {symbol} is not fractionable")
+                raise unprocessable(f"asset {symbol} is not fractionable")
             if spec.qty != round_down(spec.qty, QTY_STEP):
-                raise OrderRejectedError("qty has more than 9 decimal places")
+                raise unprocessable("qty has more than 9 decimal places")
         if spec.notional is not None:
             if side is Side.SELL:
-                raise OrderRejectedError("notional sell orders are not supported")
+                raise unprocessable("notional sell orders are not supported")
             if spec.notional <= 0:
-                raise OrderRejectedError(f"notional must be > 0, got {spec.notional}")
+                raise unprocessable(f"notional must be > 0, got {spec.notional}")
+            if spec.notional < 1:
+                raise unprocessable("notional value must be at least 1.00")
             if spec.notional != round_down(spec.notional, CENT):
-                raise OrderRejectedError("notional has more than 2 decimal places")
+                raise unprocessable("notional has more than 2 decimal places")
             if not asset.fractionable:
-                raise OrderRejectedError(f"asset {symbol} is not fractionable")
+                raise unprocessable(f"asset {symbol} is not fractionable")
+        opposite = Side.BUY if side is Side.SELL else Side.SELL
+        if any(
+            o.symbol == symbol and o.side is opposite and not o.status.is_terminal
+            for o in self._orders.values()
+        ):
+            raise refusal(WASH_TRADE_MESSAGE)
         if side is Side.SELL:
             assert spec.qty is not None
             available = sub(self._positions.get(symbol, ZERO), self._open_sell_qty(symbol))
             if spec.qty > available:
-                raise OrderRejectedError(
+                raise refusal(
                     f"insufficient qty available for order (requested: {spec.qty}, "
                     f"available: {normalized_str(available)})"
                 )
@@ -158,7 +231,7 @@ class Exchange:
         cost = self._buy_cost(request.symbol, spec.qty, spec.notional)
         available = sub(self.buying_power, self._open_buy_commitment())
         if cost is not None and cost > available:
-            raise OrderRejectedError(
+            raise refusal(
                 f"insufficient buying power (requested: {cost}, "
                 f"available: {normalized_str(available)})"
             )
@@ -193,6 +266,8 @@ class Exchange:
         order = self._orders.get(broker_order_id)
         if order is None or order.status.is_terminal or not self.market_open:
             return []
+        if broker_order_id in self._external:
+            return []  # placed by hand outside the plan: it stays working
         fills = self.scenario.fills
         if order.symbol in fills.reject:
             return [self._store(order, OrderStatus.REJECTED, "rejected", "rejected by scenario")]
@@ -224,6 +299,10 @@ class Exchange:
         return [first, self._store(first, OrderStatus.CANCELED, "canceled", None)]
 
     def _apply_fill(self, order: OrderSnapshot, qty: Decimal, price: Decimal) -> None:
+        self._fills += 1
+        close_after = self.scenario.faults.close_after_fills
+        if close_after and self._fills >= close_after:
+            self.market_open = False
         amount = mul(qty, price)
         held = self._positions.get(order.symbol, ZERO)
         if order.side is Side.BUY:
@@ -274,6 +353,16 @@ class Exchange:
         """Orders not yet terminal, in placement order."""
         return [o for o in self._orders.values() if not o.status.is_terminal]
 
+    def list_orders(self, *, open_only: bool, after: datetime | None) -> list[OrderSnapshot]:
+        """Working orders (open_only), or every order updated after `after`, oldest first."""
+        if open_only:
+            return self.open_orders()
+        return [
+            o
+            for o in self._orders.values()
+            if after is None or o.updated_at is None or o.updated_at >= after
+        ]
+
     # ---- persistence --------------------------------------------------------------------
 
     def to_state(self) -> dict[str, Any]:
@@ -288,6 +377,9 @@ class Exchange:
             "orders": [order.model_dump(mode="json") for order in self._orders.values()],
             "counter": self._counter,
             "fired_faults": sorted(self._fired),
+            "external": sorted(self._external),
+            "account_reads": self._account_reads,
+            "fills": self._fills,
         }
 
     @classmethod
@@ -311,4 +403,7 @@ class Exchange:
             exchange._by_client[order.client_order_id] = order.broker_order_id
         exchange._counter = int(state["counter"])
         exchange._fired = {str(key) for key in state["fired_faults"]}
+        exchange._external = {str(key) for key in state.get("external", [])}
+        exchange._account_reads = int(state.get("account_reads", 0))
+        exchange._fills = int(state.get("fills", 0))
         return exchange

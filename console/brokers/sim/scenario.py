@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 from pydantic import Field, model_validator
 
 from console.domain.errors import FieldIssue, InputError
-from console.domain.market import Asset, Frozen, Quote
+from console.domain.inputlimits import refuse_absurd_numbers
+from console.domain.market import AccountStatus, Asset, Frozen, Quote
 from console.domain.money import DecimalParseError, to_decimal
-from console.domain.plan import SYMBOL_RE, parse_json_document
+from console.domain.plan import parse_json_document, parse_symbol
 from console.engine.session import read_user_file
 
 MAX_SCENARIO_BYTES = 10 * 1024 * 1024
@@ -37,6 +38,8 @@ class FillRules(Frozen):
     partial: frozenset[str] = frozenset()
     reject: frozenset[str] = frozenset()
     never_fill: frozenset[str] = frozenset()
+    # Refused at submit with this message, as Alpaca refuses with HTTP 403/422.
+    refuse: dict[str, str] = Field(default_factory=dict)
 
 
 class Faults(Frozen):
@@ -49,6 +52,22 @@ class Faults(Frozen):
     fill_delay_ms: dict[str, int] = Field(default_factory=dict)
     rate_limit_burst: int = Field(default=0, ge=0)
     burst_retry_after_ms: int = Field(default=100, ge=0)
+    # Every cancel of these symbols' orders fails (HTTP 503): the order keeps working.
+    cancel_fail: frozenset[str] = frozenset()
+    # After `account_errors_after` good account reads, the next `account_errors` fail (503).
+    account_errors: int = Field(default=0, ge=0)
+    account_errors_after: int = Field(default=1, ge=0)
+    # The market closes once this many orders have filled (0: never), e.g. between the phases.
+    close_after_fills: int = Field(default=0, ge=0)
+
+
+class ScenarioOpenOrder(Frozen):
+    """An order already working at the broker that is not the plan's (placed by hand)."""
+
+    symbol: str
+    side: str
+    qty: Decimal | None = None
+    notional: Decimal | None = None
 
 
 class Scenario(Frozen):
@@ -61,6 +80,11 @@ class Scenario(Frozen):
     quotes: dict[str, Quote] = Field(default_factory=dict)
     assets: dict[str, AssetRule] = Field(default_factory=dict)
     market_open: bool = True
+    minutes_to_close: Decimal = Field(default=Decimal(390), ge=0)
+    minutes_to_open: Decimal = Field(default=Decimal(900), ge=0)
+    quote_ages: dict[str, Decimal] = Field(default_factory=dict)
+    account: AccountStatus = AccountStatus()
+    open_orders: tuple[ScenarioOpenOrder, ...] = ()
     fills: FillRules = FillRules()
     faults: Faults = Faults()
     rate_limit_per_minute: int = Field(default=200, ge=1)
@@ -157,6 +181,16 @@ def _decimal_at_least(low: Decimal) -> Callable[[Any], Decimal]:
 _NON_NEGATIVE = _decimal_at_least(Decimal(0))
 
 
+def _positive(value: Any) -> Decimal:
+    number = _NON_NEGATIVE(value)
+    if number <= 0:
+        raise ValueError(f"must be > 0, got {value}")
+    return number
+
+
+_POSITIVE = _positive
+
+
 def _int_at_least(low: int) -> Callable[[Any], int]:
     def convert(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
@@ -186,10 +220,7 @@ def _text(value: Any) -> str:
 
 
 def _symbol(value: Any) -> str:
-    text = _text(value).upper()
-    if not SYMBOL_RE.match(text):
-        raise ValueError(f"must be 1-10 letters, digits, '.' or '-', got {value!r}")
-    return text
+    return parse_symbol(_text(value))  # validated as written, then upper-cased
 
 
 def _symbol_map(
@@ -227,13 +258,65 @@ def _symbol_list(rd: _Reader, raw: Any, path: str) -> frozenset[str]:
     return frozenset(symbols)
 
 
-def _read_quote(rd: _Reader, raw: Any, path: str) -> Quote | None:
-    obj = rd.obj(raw, path, frozenset({"bid", "ask"}))
+def _read_quote(rd: _Reader, raw: Any, path: str) -> tuple[Quote, Decimal] | None:
+    obj = rd.obj(raw, path, frozenset({"bid", "ask", "age_seconds"}))
     if raw is not None and not isinstance(raw, dict):
         return None
     bid = rd.get(obj, "bid", f"{path}.bid", _NON_NEGATIVE)
     ask = rd.get(obj, "ask", f"{path}.ask", _NON_NEGATIVE)
-    return Quote(bid=bid, ask=ask)
+    age = rd.get(obj, "age_seconds", f"{path}.age_seconds", _NON_NEGATIVE)
+    return Quote(bid=bid, ask=ask), Decimal(0) if age is None else age
+
+
+def _read_account(rd: _Reader, raw: Any) -> AccountStatus:
+    flags = ("trading_blocked", "account_blocked", "trade_suspended_by_user")
+    obj = rd.obj(raw, "account", frozenset({"status", *flags}))
+    status = rd.get(obj, "status", "account.status", _text)
+    values = {flag: rd.get(obj, flag, f"account.{flag}", _bool) for flag in flags}
+    return AccountStatus(
+        status=(status or "ACTIVE").upper(),
+        trading_blocked=bool(values["trading_blocked"]),
+        account_blocked=bool(values["account_blocked"]),
+        trade_suspended_by_user=bool(values["trade_suspended_by_user"]),
+    )
+
+
+def _read_open_orders(rd: _Reader, raw: Any) -> tuple[ScenarioOpenOrder, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        rd.add("open_orders", f"expected an array of orders, got {_json_type(raw)}")
+        return ()
+    orders: list[ScenarioOpenOrder] = []
+    for index, item in enumerate(raw):
+        path = f"open_orders[{index}]"
+        obj = rd.obj(item, path, frozenset({"symbol", "side", "qty", "notional"}))
+        if not isinstance(item, dict):
+            continue
+        symbol = rd.get(obj, "symbol", f"{path}.symbol", _symbol)
+        side = rd.get(obj, "side", f"{path}.side", _side)
+        qty = rd.get(obj, "qty", f"{path}.qty", _POSITIVE)
+        notional = rd.get(obj, "notional", f"{path}.notional", _POSITIVE)
+        if symbol is None:
+            rd.add(f"{path}.symbol", "required")
+        if side is None:
+            rd.add(f"{path}.side", "required: sell or buy")
+        if (qty is None) == (notional is None):
+            rd.add(path, "exactly one of qty and notional is required")
+        if symbol is not None and side is not None and (qty is None) != (notional is None):
+            orders.append(ScenarioOpenOrder(symbol=symbol, side=side, qty=qty, notional=notional))
+    return tuple(orders)
+
+
+def _side(value: Any) -> str:
+    text = _text(value).lower()
+    if text not in ("sell", "buy"):
+        raise ValueError(f"must be sell or buy, got {value!r}")
+    return text
+
+
+def _refusals(rd: _Reader, raw: Any) -> dict[str, str]:
+    return _symbol_map(rd, raw, "fills.refuse", lambda v, p: rd.get({"v": v}, "v", p, _text))
 
 
 def _read_asset(rd: _Reader, raw: Any, path: str) -> AssetRule | None:
@@ -254,7 +337,7 @@ def _read_position(rd: _Reader, raw: Any, path: str) -> Decimal | None:
 
 
 def _read_fills(rd: _Reader, raw: Any) -> FillRules:
-    keys = frozenset({"latency_ms", "slippage_bps", "partial", "reject", "never_fill"})
+    keys = frozenset({"latency_ms", "slippage_bps", "partial", "reject", "never_fill", "refuse"})
     obj = rd.obj(raw, "fills", keys)
     latency = rd.get(obj, "latency_ms", "fills.latency_ms", _int_at_least(0))
     slippage = rd.get(obj, "slippage_bps", "fills.slippage_bps", _NON_NEGATIVE)
@@ -264,6 +347,7 @@ def _read_fills(rd: _Reader, raw: Any) -> FillRules:
         partial=_symbol_list(rd, obj.get("partial"), "fills.partial"),
         reject=_symbol_list(rd, obj.get("reject"), "fills.reject"),
         never_fill=_symbol_list(rd, obj.get("never_fill"), "fills.never_fill"),
+        refuse=_refusals(rd, obj.get("refuse")),
     )
 
 
@@ -273,6 +357,11 @@ def _read_faults(rd: _Reader, raw: Any) -> Faults:
     hang = rd.get(obj, "hang_seconds", "faults.hang_seconds", _NON_NEGATIVE)
     burst = rd.get(obj, "rate_limit_burst", "faults.rate_limit_burst", _int_at_least(0))
     retry = rd.get(obj, "burst_retry_after_ms", "faults.burst_retry_after_ms", _int_at_least(0))
+    account_errors = rd.get(obj, "account_errors", "faults.account_errors", _int_at_least(0))
+    errors_after = rd.get(
+        obj, "account_errors_after", "faults.account_errors_after", _int_at_least(0)
+    )
+    close_after = rd.get(obj, "close_after_fills", "faults.close_after_fills", _int_at_least(0))
     as_ms = _int_at_least(0)
     delays = _symbol_map(
         rd,
@@ -288,6 +377,10 @@ def _read_faults(rd: _Reader, raw: Any) -> Faults:
         fill_delay_ms=delays,
         rate_limit_burst=0 if burst is None else burst,
         burst_retry_after_ms=100 if retry is None else retry,
+        cancel_fail=_symbol_list(rd, obj.get("cancel_fail"), "faults.cancel_fail"),
+        account_errors=0 if account_errors is None else account_errors,
+        account_errors_after=1 if errors_after is None else errors_after,
+        close_after_fills=0 if close_after is None else close_after,
     )
 
 
@@ -300,6 +393,10 @@ _TOP_KEYS = frozenset(
         "quotes",
         "assets",
         "market_open",
+        "minutes_to_close",
+        "minutes_to_open",
+        "account",
+        "open_orders",
         "fills",
         "faults",
         "rate_limit_per_minute",
@@ -323,7 +420,13 @@ def scenario_from_document(source: str, doc: Any) -> Scenario:
     positions = _symbol_map(
         rd, doc.get("positions"), "positions", lambda v, p: _read_position(rd, v, p)
     )
-    quotes = _symbol_map(rd, doc.get("quotes"), "quotes", lambda v, p: _read_quote(rd, v, p))
+    quoted = _symbol_map(rd, doc.get("quotes"), "quotes", lambda v, p: _read_quote(rd, v, p))
+    quotes = {symbol: quote for symbol, (quote, _) in quoted.items()}
+    ages = {symbol: age for symbol, (_, age) in quoted.items() if age > 0}
+    to_close = rd.get(doc, "minutes_to_close", "minutes_to_close", _NON_NEGATIVE)
+    to_open = rd.get(doc, "minutes_to_open", "minutes_to_open", _NON_NEGATIVE)
+    account = _read_account(rd, doc.get("account"))
+    open_orders = _read_open_orders(rd, doc.get("open_orders"))
     assets = _symbol_map(rd, doc.get("assets"), "assets", lambda v, p: _read_asset(rd, v, p))
     fills = _read_fills(rd, doc.get("fills"))
     faults = _read_faults(rd, doc.get("faults"))
@@ -338,6 +441,11 @@ def scenario_from_document(source: str, doc: Any) -> Scenario:
         quotes=quotes,
         assets=assets,
         market_open=True if market_open is None else market_open,
+        minutes_to_close=Decimal(390) if to_close is None else to_close,
+        minutes_to_open=Decimal(900) if to_open is None else to_open,
+        quote_ages=ages,
+        account=account,
+        open_orders=open_orders,
         fills=fills,
         faults=faults,
         rate_limit_per_minute=200 if rate is None else rate,
@@ -348,7 +456,9 @@ def parse_scenario(source: str, data: bytes) -> Scenario:
     """Parse and validate scenario JSON bytes; errors name `source` and the field path."""
     if len(data) > MAX_SCENARIO_BYTES:
         raise InputError.single(source, "", f"files over {MAX_SCENARIO_BYTES:,} bytes are refused")
-    return scenario_from_document(source, parse_json_document(source, data))
+    doc = parse_json_document(source, data)  # nesting and Unicode limits
+    refuse_absurd_numbers(source, doc)  # no decimal.Overflow later: |x| < 1E+15, sane exponents
+    return scenario_from_document(source, doc)
 
 
 def load_scenario(path: str) -> Scenario:

@@ -7,20 +7,18 @@ from decimal import Decimal
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
+from console.domain.columns import Tone
 from console.domain.market import AccountSnapshot
 from console.ui import fmt
+from console.ui.palette import css_badge, css_colour
 
-MODE_STYLES = {
-    "SIM": "background:#5f6368;color:white;",
-    "PAPER": "background:#1a5fb4;color:white;",
-    "LIVE": "background:#b3261e;color:white;",
-}
+MODE_TONES = {"SIM": Tone.MUTED, "PAPER": Tone.INFO, "LIVE": Tone.BAD}
 HEALTH_STYLES = {
-    "ok": ("#1b7f3b", "stream ok"),
-    "amber": ("#b26a00", "stream silent"),
-    "red": ("#b3261e", "stream silent"),
-    "paused": ("#1a5fb4", "paused"),
-    "idle": ("#5f6368", "idle"),
+    "ok": (Tone.GOOD, "stream ok"),
+    "amber": (Tone.WARN, "stream silent"),
+    "red": (Tone.BAD, "stream silent"),
+    "paused": (Tone.INFO, "paused"),
+    "idle": (Tone.MUTED, "idle"),
 }
 _BADGE = "font-weight:bold;padding:2px 8px;border-radius:3px;"
 
@@ -45,7 +43,7 @@ class AccountStrip(QFrame):
         self.broker = QLabel(f"Broker: <b>{broker}</b>")
         self.mode = QLabel(mode)
         self.mode.setObjectName("modeBadge")
-        self.mode.setStyleSheet(_BADGE + MODE_STYLES.get(mode, MODE_STYLES["SIM"]))
+        self.mode.setStyleSheet(_BADGE + css_badge(MODE_TONES.get(mode, Tone.MUTED)))
         self.mode.setToolTip(f"{mode} account")
         self.account = _value_label("accountId")
         self.equity = _value_label("equity")
@@ -79,18 +77,18 @@ class AccountStrip(QFrame):
         self.buying_power.setText(fmt.money(snapshot.buying_power))
         if snapshot.market_open:
             self.market.setText("● market open")
-            self.market.setStyleSheet("color:#1b7f3b;font-weight:bold;")
+            self.market.setStyleSheet(css_colour(Tone.GOOD) + "font-weight:bold;")
         else:
             self.market.setText("● market closed")
-            self.market.setStyleSheet("color:#b26a00;font-weight:bold;")
+            self.market.setStyleSheet(css_colour(Tone.WARN) + "font-weight:bold;")
 
     def set_health(self, state: str, age: float | None) -> None:
         """Stream health as colour and text: state and the age of the last update."""
-        colour, text = HEALTH_STYLES.get(state, HEALTH_STYLES["idle"])
+        tone, text = HEALTH_STYLES.get(state, HEALTH_STYLES["idle"])
         age_text = "no updates yet" if age is None else f"last update {fmt.duration(age)} ago"
         self.health.setText(f"● {text} · {age_text}")
         self.health.setProperty("state", state)
-        self.health.setStyleSheet(f"color:{colour};font-weight:bold;")
+        self.health.setStyleSheet(css_colour(tone) + "font-weight:bold;")
 
 
 class LiveBanner(QLabel):
@@ -101,6 +99,4 @@ class LiveBanner(QLabel):
         self.setObjectName("liveBanner")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setStyleSheet(
-            "background:#b3261e;color:white;font-weight:bold;font-size:14px;padding:6px;"
-        )
+        self.setStyleSheet(css_badge(Tone.BAD) + "font-weight:bold;font-size:14px;padding:6px;")

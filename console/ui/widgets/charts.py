@@ -10,17 +10,22 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 from typing_extensions import override
 
+from console.domain.columns import Tone
 from console.domain.money import ZERO, add
 from console.domain.preview_model import Funding
+from console.domain.rows import WeightBar
 from console.ui import fmt
-from console.ui.preview_vm import WeightBar
+from console.ui.palette import tone_colour
 
-POSITIVE = QColor("#2e7d32")
-NEGATIVE = QColor("#c62828")
-TOTAL = QColor("#1a5fb4")
-PLANNED = QColor("#6d4c9f")
-CURRENT = QColor("#90a4ae")
-TARGET = QColor("#1a5fb4")
+# What each bar means; the colours come from the palette (palette.tone_colour) when painting.
+POSITIVE, NEGATIVE, TOTAL, PLANNED = Tone.GOOD, Tone.BAD, Tone.INFO, Tone.WARN
+CURRENT, TARGET = Tone.MUTED, Tone.INFO
+
+
+def _colour(tone: Tone) -> QColor:
+    return tone_colour(tone) or QColor()
+
+
 _LABEL_FLAGS = int(
     Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
 )
@@ -75,7 +80,7 @@ class FundingPanel(QWidget):
             )
             painter.end()
             return
-        steps: list[tuple[str, Decimal, Decimal, QColor]] = []  # label, start, end, colour
+        steps: list[tuple[str, Decimal, Decimal, Tone]] = []  # label, start, end, tone
         running = f.buying_power
         steps.append(("Buying power", ZERO, running, TOTAL))
         steps.append(("+ Sell proceeds", running, add(running, f.expected_sell_proceeds), POSITIVE))
@@ -92,7 +97,7 @@ class FundingPanel(QWidget):
         title.setBold(True)
         painter.setFont(title)
         scale_text = f"Buy scale {f.scale}" + ("  (buys scaled down)" if f.scale < 1 else "")
-        painter.setPen(NEGATIVE if f.scale < 1 else self.palette().text().color())
+        painter.setPen(_colour(NEGATIVE) if f.scale < 1 else self.palette().text().color())
         painter.drawText(QRectF(margin_l, 8, width, 24), Qt.AlignmentFlag.AlignLeft, scale_text)
         painter.setFont(self.font())
         slot = width / len(steps)
@@ -105,7 +110,7 @@ class FundingPanel(QWidget):
             y_top = baseline - height * _ratio(high, top)
             y_low = baseline - height * _ratio(max(low, ZERO), top)
             x = margin_l + slot * number + (slot - bar_w) / 2
-            painter.fillRect(QRectF(x, y_top, bar_w, max(1.0, y_low - y_top)), colour)
+            painter.fillRect(QRectF(x, y_top, bar_w, max(1.0, y_low - y_top)), _colour(colour))
             painter.setPen(self.palette().text().color())
             amount = end - start if label.startswith(("+", "−")) else end
             painter.drawText(
@@ -159,9 +164,9 @@ class WeightChart(QWidget):
         label_w, value_w, margin = 64, 128, 10
         width = self.width() - label_w - value_w - 2 * margin
         painter.setPen(text)
-        painter.fillRect(QRectF(label_w + margin, 8, 12, 10), CURRENT)
+        painter.fillRect(QRectF(label_w + margin, 8, 12, 10), _colour(CURRENT))
         painter.drawText(label_w + margin + 16, 18, "current")
-        painter.fillRect(QRectF(label_w + margin + 90, 8, 12, 10), TARGET)
+        painter.fillRect(QRectF(label_w + margin + 90, 8, 12, 10), _colour(TARGET))
         painter.drawText(label_w + margin + 106, 18, "target")
         for number, bar in enumerate(self.bars):
             y = 30 + number * self.ROW
@@ -172,8 +177,12 @@ class WeightChart(QWidget):
                 bar.symbol,
             )
             x0 = label_w + margin
-            painter.fillRect(QRectF(x0, y + 3, width * _ratio(bar.current, top), 7), CURRENT)
-            painter.fillRect(QRectF(x0, y + 11, width * _ratio(bar.target, top), 7), TARGET)
+            painter.fillRect(
+                QRectF(x0, y + 3, width * _ratio(bar.current, top), 7), _colour(CURRENT)
+            )
+            painter.fillRect(
+                QRectF(x0, y + 11, width * _ratio(bar.target, top), 7), _colour(TARGET)
+            )
             painter.drawText(
                 QRectF(x0 + width + 6, y, value_w, self.ROW),
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,

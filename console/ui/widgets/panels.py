@@ -18,12 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.columns import ISSUES, Tone
 from console.domain.errors import InputError
+from console.domain.rows import IssueRow, issue_rows
 from console.ui import fmt
-from console.ui.columns import issue_columns
-from console.ui.logbridge import LEVELS, LogBridge, levels_at_least
-from console.ui.preview_vm import IssueRow, issue_rows
-from console.ui.table_model import RecordTableModel
+from console.ui.models.logbridge import LEVELS, LogBridge, levels_at_least
+from console.ui.models.table_model import RecordTableModel
+from console.ui.palette import css_colour, css_frame
 from console.ui.widgets.tables import RecordTable
 
 PROGRESS_STEPS = 1000
@@ -38,15 +39,15 @@ class ErrorPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("errorPanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet("#errorPanel{border:2px solid #b3261e;background:#fdecea;}")
+        self.setStyleSheet(f"#errorPanel{{{css_frame(Tone.BAD)}}}")
         self.title = QLabel()
         self.title.setObjectName("errorTitle")
         self.title.setWordWrap(True)
-        self.title.setStyleSheet("color:#b3261e;font-weight:bold;")
+        self.title.setStyleSheet(css_colour(Tone.BAD) + "font-weight:bold;")
         self.close_button = QPushButton("&Dismiss")
         self.close_button.clicked.connect(self._dismiss)
         self.model: RecordTableModel[IssueRow] = RecordTableModel(
-            issue_columns(), key=lambda row: row.number, parent=self
+            ISSUES.window_columns(), key=lambda row: row.number, parent=self
         )
         self.table = RecordTable("errors", self.model, settings, parent=self)
         self.table.view.setSortingEnabled(False)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.ui.table_model import RecordFilterProxy, RecordTableModel
+from console.ui.models.table_model import RecordFilterProxy, RecordTableModel
 
 ALL = "All statuses"
 

@@ -10,9 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from console.brokers.alpaca import AlpacaBroker, AlpacaOptions, create_alpaca_broker
-from console.brokers.alpaca.emulator import AlpacaEmulator
 from console.brokers.sim.scenario import Scenario, parse_scenario
 from console.domain.orders import OrderRequest, OrderSnapshot, OrderSpec, Side
+from console.emulator import AlpacaEmulator
 
 KEY_ID = "PKTESTKEYID0001"
 SECRET = "zz-Distinctive-S3cret-7f1c2e9a-DO-NOT-LEAK"
@@ -44,13 +44,8 @@ BASE_SCENARIO: dict[str, Any] = {
 
 FAST = AlpacaOptions(
     request_timeout_s=1.0,
-    rate_limit_backoff_s=0.05,
-    max_backoff_s=0.5,
-    read_retry_backoff_s=0.02,
     stream_reconnect_min_s=0.05,
     stream_reconnect_max_s=0.2,
-    stream_silence_s=0.3,
-    stream_silence_max_s=1.0,
 )
 
 

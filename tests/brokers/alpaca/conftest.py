@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from alpaca_testkit import emulator as start_emulator
 
-from console.brokers.alpaca.emulator import AlpacaEmulator
+from console.emulator import AlpacaEmulator
 
 
 @pytest.fixture

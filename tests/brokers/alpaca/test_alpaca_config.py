@@ -80,7 +80,7 @@ def test_options_are_immutable_defaults() -> None:
 
 def test_importing_the_package_does_not_import_alpaca() -> None:
     code = (
-        "import sys, console.brokers.alpaca, console.brokers.alpaca.emulator; "
+        "import sys, console.brokers.alpaca, console.emulator; "
         "assert 'alpaca' not in sys.modules, 'alpaca imported'; "
         "assert 'pandas' not in sys.modules, 'pandas imported'"
     )

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alpaca_testkit import KEY_ID, SECRET
 
-from console.brokers.alpaca.emulator import AlpacaEmulator
+from console.emulator import AlpacaEmulator
 
 
 def _client(emu: AlpacaEmulator, secret: str = SECRET):  # type: ignore[no-untyped-def]

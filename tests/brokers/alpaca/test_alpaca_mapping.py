@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from alpaca_testkit import broker
 
-from console.brokers.alpaca.emulator import AlpacaEmulator
 from console.domain.market import Asset
+from console.emulator import AlpacaEmulator
 from console.engine.ports import AccountInfo, Broker
 
 
@@ -52,11 +52,12 @@ def test_account_positions_quotes_assets_clock_are_exact(emu: AlpacaEmulator) ->
                 "BRK.A": Asset(symbol="BRK.A", tradable=True, fractionable=False),
                 "XYZ": Asset(symbol="XYZ", tradable=False, fractionable=True),
             }
-            assert await b.is_market_open() is True
+            assert (await b.get_clock()).is_open is True
             counts = emu.requests_by_endpoint
-            # One request for every quote, one per asset.
+            # One request for every quote; the asset list once, one look-up for the unknown.
             assert counts["GET /v2/stocks/quotes/latest"] == 1
-            assert counts["GET /v2/assets/{symbol}"] == 4
+            assert counts["GET /v2/assets"] == 1
+            assert counts["GET /v2/assets/{symbol}"] == 1
             assert b.request_counts["total"] == sum(counts.values())
         finally:
             await b.close()
@@ -72,7 +73,9 @@ def test_closed_market_is_reported() -> None:
     async def main() -> None:
         b = broker(emu)
         try:
-            assert await b.is_market_open() is False
+            clock = await b.get_clock()
+            assert clock.is_open is False
+            assert clock.minutes_to_open() == 900  # the scenario's minutes_to_open
         finally:
             await b.close()
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from alpaca_testkit import Collector, broker, order
 
-from console.brokers.alpaca.emulator import AlpacaEmulator
 from console.domain.orders import OrderStatus
+from console.emulator import AlpacaEmulator
 from console.engine.ports import DuplicateClientOrderIdError, OrderRejectedError
 
 

@@ -11,7 +11,7 @@ import structlog
 from alpaca_testkit import FAST, KEY_ID, SECRET, Collector, broker, order
 
 from console.brokers.alpaca import load_config
-from console.brokers.alpaca.emulator import AlpacaEmulator
+from console.emulator import AlpacaEmulator
 from console.engine.ports import AuthenticationError, BrokerError
 
 
@@ -23,13 +23,16 @@ def test_secret_never_leaks(
 
     async def main() -> None:
         wrong = broker(emu, APCA_API_SECRET_KEY=SECRET[::-1])
+        wrong_sub = Collector(wrong.updates())  # following updates opens the stream
         try:
             with pytest.raises(AuthenticationError) as info:
                 await wrong.get_account()
             texts.extend([str(info.value), repr(info.value), repr(wrong)])
             await asyncio.sleep(0.3)  # the stream is refused too
+            assert wrong._stream.auth_refusals >= 1
         finally:
             await wrong.close()
+            await wrong_sub.stop()
 
         options = dataclasses.replace(FAST, request_timeout_s=0.3)
         b = broker(emu, options)
@@ -38,9 +41,9 @@ def test_secret_never_leaks(
             texts.append(repr(b))
             await b.get_account()
             await b.get_quotes(["AAPL"])
-            emu.set_faults(rate_limit_burst=1, rate_limit_retry_after_s=0.01)
             first = await b.submit_order(order("AAPL", "buy", notional="10.00"))
             for fault, request in (
+                ({"rate_limit_burst": 1}, order("V", "buy", notional="10.00")),
                 ({"submit_timeouts": 1, "hang_s": 0.6}, order("VTI", "buy", notional="10.00")),
                 ({"server_errors": 1}, order("XOM", "buy", notional="10.00")),
                 ({}, order("AAPL", "buy", notional="10.00")),  # duplicate id

@@ -55,7 +55,7 @@ def test_read_requests(make_scenario: MakeScenario) -> None:
         assets = await broker.get_assets(["AAPL", "XYZ", "NOPE"])
         assert set(assets) == {"AAPL", "XYZ"}
         assert assets["XYZ"].tradable is False
-        assert await broker.is_market_open() is True
+        assert (await broker.get_clock()).is_open is True
         assert await broker.get_order_by_client_id("none") is None
         assert broker.requests_made == 6
         assert broker.rate_limited == 0
@@ -70,7 +70,7 @@ def test_every_request_waits_the_latency(make_scenario: MakeScenario) -> None:
         loop = asyncio.get_running_loop()
         start = loop.time()
         await broker.get_account()
-        await broker.is_market_open()
+        await broker.get_clock()
         elapsed = loop.time() - start
         await broker.close()
         return elapsed
@@ -142,7 +142,7 @@ def test_sliding_window_rate_limit(make_scenario: MakeScenario) -> None:
         clock = ManualClock()
         broker = SimBroker(make_scenario(rate_limit_per_minute=3), clock=clock)
         for _ in range(3):
-            await broker.is_market_open()
+            await broker.get_clock()
             clock.advance(10)
         with pytest.raises(RateLimitedError) as info:  # t=30: the t=0 slot frees at t=60
             await broker.get_account()

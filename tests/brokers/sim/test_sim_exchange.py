@@ -10,7 +10,7 @@ import pytest
 
 from console.brokers.sim.exchange import Exchange
 from console.brokers.sim.scenario import Scenario
-from console.domain.orders import OrderSnapshot, OrderStatus
+from console.domain.orders import OrderRequest, OrderSnapshot, OrderSpec, OrderStatus, Side
 from console.engine.ports import DuplicateClientOrderIdError, OrderRejectedError
 from tests.brokers.sim.sim_helpers import ManualNow, order
 
@@ -207,10 +207,21 @@ def test_partial_that_rounds_to_zero_cancels_with_nothing_filled(
     ex = Exchange(make_scenario(cash="100000", fills={"partial": ["COST", "AAPL"]}))
     (only,) = fill_one(ex, "COST", qty="1")  # half of 1 whole share = 0
     assert (only.status, only.event, only.filled_qty) == (OrderStatus.CANCELED, "canceled", D(0))
-    (cents,) = fill_one(ex, "AAPL", notional="0.01")  # half of a cent rounds to 0.00
-    assert cents.status is OrderStatus.CANCELED
-    assert cents.filled_qty == 0
     assert ex.cash == D("100000")
+
+
+def test_notional_below_one_dollar_is_refused_422(make_scenario: MakeScenario) -> None:
+    ex = Exchange(make_scenario(cash="100000"))
+    with pytest.raises(OrderRejectedError) as refused:
+        ex.place(
+            OrderRequest(
+                client_order_id="c1",
+                symbol="AAPL",
+                side=Side.BUY,
+                spec=OrderSpec(notional=D("0.99")),
+            )
+        )
+    assert refused.value.http_status == 422 and "at least 1.00" in refused.value.message
 
 
 def test_reject_symbols_are_rejected(make_scenario: MakeScenario) -> None:

@@ -1,0 +1,1 @@
+"""Non-modal dialogs (always open(), never exec()): approval, re-approval, questions, settings."""

@@ -1,0 +1,304 @@
+"""The live run: observer of journaled events (folded with RunFolder), re-approval gate, halt."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Any, Protocol
+
+import structlog
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from console.domain.columns import MONITOR
+from console.domain.config import Settings
+from console.domain.events import (
+    FundingRecomputed,
+    OrderIntent,
+    OrderSubmitted,
+    OrderUnknown,
+    OrderUpdate,
+    RecordedEvent,
+    RunStarted,
+)
+from console.domain.fold import RunFolder
+from console.domain.market import AccountSnapshot
+from console.domain.preview_model import Preview
+from console.domain.rows import MonitorRow
+from console.domain.runstate import RunState
+from console.domain.summary import RunSummary as SummaryView
+from console.domain.summary import compute_summary
+from console.engine.executor import ExecutorTuning, PhaseExecutor, ReapprovalGate, RunObserver
+from console.engine.gateway import BrokerGateway
+from console.engine.ports import BrokerError, Journal, RunSummary
+from console.engine.session import fetch_snapshot
+from console.engine.tasks import TaskGroup
+from console.ui.models.table_model import RecordTableModel
+from console.ui.viewmodels.approval_vm import Clock
+
+log = structlog.get_logger(__name__)
+
+FLUSH_MS = 25
+AMBER_AFTER = 10.0
+RED_AFTER = 30.0
+
+
+class Executor(Protocol):
+    """What the run view-model needs of a PhaseExecutor."""
+
+    @property
+    def run_id(self) -> str | None: ...
+
+    async def start(self, preview: Preview, *, plan_source: str = "") -> RunState: ...
+
+    async def resume(self, run_id: str) -> RunState: ...
+
+    def halt(self, reason: str = "operator halt") -> None: ...
+
+
+ExecutorFactory = Callable[[RunObserver, ReapprovalGate, str], Executor]
+
+
+def executor_factory(
+    gateway: BrokerGateway,
+    journal: Journal,
+    settings: Settings,
+    tuning: ExecutorTuning | None = None,
+) -> ExecutorFactory:
+    """Build PhaseExecutors wired to the view-model as observer and re-approval gate."""
+
+    def build(observer: RunObserver, gate: ReapprovalGate, approved_by: str) -> Executor:
+        return PhaseExecutor(
+            gateway,
+            journal,
+            settings,
+            observer=observer,
+            gate=gate,
+            approved_by=approved_by,
+            tuning=tuning,
+        )
+
+    return build
+
+
+class RunViewModel(QObject):
+    """Feeds every journaled event through RunFolder and shows the folded state, coalesced."""
+
+    run_started = Signal(str)
+    state_changed = Signal(RunState)
+    run_finished = Signal(RunState)
+    run_failed = Signal(str)
+    summary_ready = Signal(SummaryView)
+    reapproval_requested = Signal(FundingRecomputed)
+    reapproval_resolved = Signal(bool)
+
+    def __init__(
+        self,
+        gateway: BrokerGateway,
+        journal: Journal,
+        factory: ExecutorFactory,
+        tasks: TaskGroup,
+        *,
+        clock: Clock = time.monotonic,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.gateway = gateway
+        self.journal = journal
+        self._factory = factory
+        self._tasks = tasks
+        self._clock = clock
+        self.monitor: RecordTableModel[MonitorRow] = RecordTableModel(
+            MONITOR.window_columns(), key=lambda row: row.key, parent=self
+        )
+        self.state: RunState | None = None
+        self.summary: SummaryView | None = None
+        self.executor: Executor | None = None
+        self.task: asyncio.Task[RunState | None] | None = None
+        self._folder = RunFolder()
+        self._touched: dict[str, None] = {}
+        self._first_seen: dict[str, datetime] = {}
+        self._gate: asyncio.Future[bool] | None = None
+        self.pending_reapproval: FundingRecomputed | None = None
+        self._started_at = 0.0
+        self._active = False
+        self.last_update_at: float | None = None
+        self._last_flush = 0.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.flush)
+
+    # -- queries -------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """True while a run task is executing."""
+        return self._active and self.task is not None and not self.task.done()
+
+    @property
+    def paused(self) -> bool:
+        """True while the run waits for a re-approval."""
+        return self._gate is not None and not self._gate.done()
+
+    def unfinished_runs(self) -> list[RunSummary]:
+        """Runs in the journal that never completed (offered for resume)."""
+        return [run for run in self.journal.runs() if run.status == "running"]
+
+    def health(self) -> tuple[str, float | None]:
+        """Stream health (ok, amber, red, paused or idle) and seconds since the last update."""
+        last = self.last_update_at
+        if not self.running:
+            return "idle", (self._clock() - last) if last is not None else None
+        age = self._clock() - (last if last is not None else self._started_at)
+        if self.paused:
+            return "paused", age
+        state = self.state
+        if state is not None and not any(leg.intent and not leg.is_terminal for leg in state.legs):
+            return "ok", age
+        if age > RED_AFTER:
+            return "red", age
+        if age > AMBER_AFTER:
+            return "amber", age
+        return "ok", age
+
+    # -- RunObserver ---------------------------------------------------------------------
+    def on_event(self, recorded: RecordedEvent) -> None:
+        """Fold one journaled event in; the view refreshes on the next coalesced flush."""
+        event = recorded.event
+        if isinstance(event, RunStarted):
+            self._reset()
+        self._folder.apply(recorded)
+        if isinstance(event, RunStarted):
+            self.run_started.emit(recorded.run_id)
+        if isinstance(event, OrderIntent):
+            self._first_seen.setdefault(event.client_order_id, recorded.ts)
+            self._touched[event.client_order_id] = None
+        elif isinstance(event, OrderSubmitted | OrderUpdate | OrderUnknown):
+            self._touched[event.client_order_id] = None
+            self.last_update_at = self._clock()
+        elif isinstance(event, FundingRecomputed):
+            for resized in event.legs:
+                self._touched[resized.client_order_id] = None
+        self._schedule()
+
+    def _reset(self) -> None:
+        self._folder = RunFolder()
+        self._touched.clear()
+        self._first_seen.clear()
+        self.summary = None
+        self.monitor.clear()
+
+    def _schedule(self) -> None:
+        if not self._timer.isActive():
+            waited = (time.perf_counter() - self._last_flush) * 1000
+            self._timer.start(max(0, int(FLUSH_MS - waited)))
+
+    def flush(self) -> None:
+        """Publish the folded state: upsert the touched orders, announce the new RunState."""
+        self._timer.stop()
+        self._last_flush = time.perf_counter()
+        try:
+            state = self._folder.state()
+        except ValueError:
+            return
+        if self._touched:  # O(touched) look-ups, not a dict of every leg per flush
+            folder = self._folder
+            rows = [
+                MonitorRow(leg, self._first_seen.get(coid))
+                for coid in self._touched
+                if (leg := folder.leg(coid)) is not None and leg.intent
+            ]
+            self._touched.clear()
+            self.monitor.upsert_rows(rows)
+        self.state = state
+        self.state_changed.emit(state)
+
+    # -- ReapprovalGate ------------------------------------------------------------------
+    async def reapprove(self, recomputed: FundingRecomputed) -> bool:
+        """Pause the run until the operator re-approves the scaled buys (True) or halts (False)."""
+        self._gate = asyncio.get_running_loop().create_future()
+        self.pending_reapproval = recomputed
+        log.warning(
+            "reapproval_needed",
+            approved=str(recomputed.approved_scale),
+            scale=str(recomputed.scale),
+        )
+        self.flush()
+        self.reapproval_requested.emit(recomputed)
+        try:
+            return await self._gate
+        finally:
+            self._gate = None
+            self.pending_reapproval = None
+
+    def resolve_reapproval(self, approved: bool) -> None:
+        """The operator's answer to the re-approval pause."""
+        gate = self._gate
+        if gate is not None and not gate.done():
+            gate.set_result(approved)
+            log.info("reapproval_answered", approved=approved)
+            self.reapproval_resolved.emit(approved)
+
+    # -- intents -------------------------------------------------------------------------
+    def start(self, preview: Preview, approved_by: str, plan_source: str = "") -> None:
+        """Execute an approved preview."""
+        executor = self._factory(self, self, approved_by)
+        self._begin(executor, executor.start(preview, plan_source=plan_source), "run-start")
+
+    def resume(self, run_id: str) -> None:
+        """Continue an unfinished run from the journal."""
+        self._reset()
+        for recorded in self.journal.events(run_id):
+            self.on_event(recorded)
+        executor = self._factory(self, self, "gui resume")
+        self._begin(executor, executor.resume(run_id), "run-resume")
+
+    def _begin(self, executor: Executor, work: Coroutine[Any, Any, RunState], name: str) -> None:
+        if self.running:
+            work.close()
+            raise RuntimeError("a run is already in progress")
+        self.executor = executor
+        self._started_at = self._clock()
+        self.last_update_at = None
+        self._active = True
+        self.task = self._tasks.spawn(self._drive(work), name=name)
+
+    async def _drive(self, work: Coroutine[Any, Any, RunState]) -> RunState | None:
+        try:
+            final = await work
+        except asyncio.CancelledError:
+            self._active = False
+            log.warning("run_interrupted", run_id=self.executor.run_id if self.executor else None)
+            raise
+        except Exception as exc:
+            self._active = False
+            log.exception("run_failed", error=str(exc))
+            self.flush()
+            self.run_failed.emit(f"{type(exc).__name__}: {exc}")
+            return None
+        self._active = False
+        self.flush()
+        self.state = final
+        self.run_finished.emit(final)
+        after: AccountSnapshot | None = None
+        try:
+            after = await fetch_snapshot(self.gateway, [leg.symbol for leg in final.legs])
+        except BrokerError as exc:
+            log.warning("post_run_snapshot_failed", error=str(exc))
+        self.summary = compute_summary(final, after)
+        self.summary_ready.emit(self.summary)
+        return final
+
+    def halt(self, reason: str = "operator halt") -> None:
+        """Kill switch: stop submitting, cancel open orders; a pending re-approval is declined."""
+        if self.executor is None or not self.running:
+            return
+        self.executor.halt(reason)
+        self.resolve_reapproval(False)
+
+    async def interrupt(self) -> None:
+        """Stop following the run without journaling an end (closing the window): resumable."""
+        task = self.task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)

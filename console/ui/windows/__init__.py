@@ -1,0 +1,1 @@
+"""Top-level windows: the operator console main window and the incident replay window."""

@@ -1,0 +1,250 @@
+"""One run in replay: the live leg, monitor, progress and summary widgets at the cursor."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.domain.columns import MONITOR, Tone
+from console.domain.orders import Side
+from console.domain.replay import ReplayIndex
+from console.domain.rows import MonitorRow
+from console.domain.runstate import RunState
+from console.domain.summary import compute_summary, phase_progress
+from console.ui import fmt
+from console.ui.models.table_model import RecordTableModel
+from console.ui.palette import css_colour, status_colour
+from console.ui.viewmodels.replay_player import SPEEDS, ReplayPlayer
+from console.ui.widgets.pages import MonitorPage, ReviewPages, SummaryPage
+from console.ui.widgets.panels import PhaseProgress
+from console.ui.widgets.timeline import Timeline
+
+TAB_SELL, TAB_BUY, TAB_MONITOR, TAB_SUMMARY, TAB_FUNDING = range(5)
+
+
+def funding_html(index: ReplayIndex, state: RunState) -> str:
+    """Approved funding vs the between-phase recomputation known at the cursor."""
+    f = state.funding
+    rows = [
+        ("Buying power", fmt.money(f.buying_power)),
+        ("Expected sell proceeds", fmt.money(f.expected_sell_proceeds)),
+        ("Reserve", fmt.money(f.reserve)),
+        ("Available for buys", fmt.money(f.available_for_buys)),
+        ("Planned buys", fmt.money(f.planned_buys)),
+        ("Scale", str(f.scale)),
+    ]
+    approved = "".join(f"<tr><td>{k}</td><td align='right'>{v}</td></tr>" for k, v in rows)
+    parts = [f"<h3>Approved funding (preview)</h3><table cellspacing='6'>{approved}</table>"]
+    r = state.recomputed
+    marks = [b for b in index.boundaries if b.kind == "funding_recomputed"]
+    if r is None:
+        when = f" (recorded at seq {marks[0].seq})" if marks else ""
+        parts.append(f"<h3>Recomputation between phases</h3><p>Not yet at this seq{when}.</p>")
+        return "".join(parts)
+    seq = next((b.seq for b in reversed(marks) if b.seq <= state.at_seq), None)
+    verdict = (
+        f"<b style='{css_colour(Tone.BAD)}'>below the approved scale by more than the tolerance: "
+        "re-approval needed</b>"
+        if r.needs_reapproval
+        else "within tolerance"
+    )
+    recomputed = [
+        ("Actual sell proceeds", fmt.money(r.sell_proceeds)),
+        ("Buying power before → now", f"{fmt.money(r.buying_power_before)} → "
+         f"{fmt.money(r.buying_power_now)}"),
+        ("Reserve", fmt.money(r.reserve)),
+        ("Available for buys", fmt.money(r.available_for_buys)),
+        ("Planned buys", fmt.money(r.planned_buys)),
+        ("Scale approved → recomputed", f"{r.approved_scale} → {r.scale}"),
+        ("Buys resized", str(len(r.legs))),
+    ]  # fmt: skip
+    body = "".join(f"<tr><td>{k}</td><td align='right'>{v}</td></tr>" for k, v in recomputed)
+    parts.append(
+        f"<h3>Recomputation between phases (seq {seq})</h3><table cellspacing='6'>{body}</table>"
+        f"<p>{verdict}</p>"
+    )
+    return "".join(parts)
+
+
+class ReplayRunView(QWidget):
+    """Header, transport, timeline and the live pages, all showing the state at the cursor."""
+
+    def __init__(self, index: ReplayIndex, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setObjectName("replayRunView")
+        self.index = index
+        self.player = ReplayPlayer(index, self)
+        self.state: RunState = index.final
+        self.header = QLabel()
+        self.header.setObjectName("replayHeader")
+        self.header.setWordWrap(True)
+        self.progress = PhaseProgress(self)
+        self._build_transport()
+        self.timeline = Timeline(self)
+        self.timeline.set_index(index)
+        self.review = ReviewPages(settings)
+        self.monitor_model: RecordTableModel[MonitorRow] = RecordTableModel(
+            MONITOR.window_columns(), key=lambda row: row.key, parent=self
+        )
+        self.monitor = MonitorPage(self.monitor_model, settings)
+        self.summary_page = SummaryPage(settings)
+        self.funding_text = QLabel()
+        self.funding_text.setObjectName("replayFunding")
+        self.funding_text.setWordWrap(True)
+        funding_page = QWidget()
+        funding_layout = QVBoxLayout(funding_page)
+        funding_layout.addWidget(self.funding_text)
+        funding_layout.addStretch(1)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("replayTabs")
+        for page, title in (
+            (self.review.sell, "&Sell phase (approved)"),
+            (self.review.buy, "&Buy phase (approved) + funding"),
+            (self.monitor, "Order &monitor"),
+            (self.summary_page, "Planned vs &actual"),
+            (funding_page, "&Funding recomputation"),
+        ):
+            self.tabs.addTab(page, title)
+        top = QHBoxLayout()
+        top.addWidget(self.header, 3)
+        top.addWidget(self.progress, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addLayout(self.transport)
+        layout.addWidget(self.timeline)
+        layout.addWidget(self.tabs, 1)
+        start = index.events[0].event
+        if start.kind == "run_started":
+            self.review.sell_model.set_rows([leg for leg in start.legs if leg.side is Side.SELL])
+            self.review.buy_model.set_rows([leg for leg in start.legs if leg.side is Side.BUY])
+            self.review.funding.set_funding(start.funding)
+        self._dirty: set[int] = set()
+        self.player.position_changed.connect(self.show_position)
+        self.player.playing_changed.connect(self._playing)
+        self.timeline.scrubbed.connect(self._scrub)
+        self.tabs.currentChanged.connect(lambda _n: self._refresh_pages())
+        self.show_position(self.player.position)
+
+    def _build_transport(self) -> None:
+        self.back = QPushButton("◀ Step")
+        self.back.setToolTip("One event back (Left or ,)")
+        self.play = QPushButton("Play")
+        self.play.setObjectName("replayPlay")
+        self.play.setToolTip("Play / pause in event time (Space)")
+        self.forward = QPushButton("Step ▶")
+        self.forward.setToolTip("One event forward (Right or .)")
+        self.problem = QPushButton("Next problem")
+        self.problem.setObjectName("replayNextProblem")
+        self.problem.setToolTip("Jump to the next reject, unknown, halt, re-approval (N)")
+        self.speed = QComboBox()
+        self.speed.setObjectName("replaySpeed")
+        for label, value in SPEEDS:
+            self.speed.addItem(label, value)
+        self.speed.setToolTip("Playback speed in event time (1 – 4)")
+        self.where = QLabel()
+        self.where.setObjectName("replayWhere")
+        self.transport = QHBoxLayout()
+        for widget in (self.back, self.play, self.forward, self.problem):
+            self.transport.addWidget(widget)
+        speed_label = QLabel("Spee&d:")
+        speed_label.setBuddy(self.speed)
+        self.transport.addWidget(speed_label)
+        self.transport.addWidget(self.speed)
+        self.transport.addWidget(self.where, 1)
+        self.back.clicked.connect(lambda: self.player.step(-1))
+        self.forward.clicked.connect(lambda: self.player.step(1))
+        self.play.clicked.connect(self.player.toggle)
+        self.problem.clicked.connect(self.player.next_problem)
+        self.speed.currentIndexChanged.connect(self._speed_changed)
+
+    def set_speed_index(self, number: int) -> None:
+        """Choose 1×, 10×, 100× or max by position (0–3)."""
+        self.speed.setCurrentIndex(number)
+
+    def _speed_changed(self, number: int) -> None:
+        self.player.set_speed(SPEEDS[number][1])
+
+    def _scrub(self, position: int) -> None:
+        self.player.pause()
+        self.player.seek(position)
+
+    def _playing(self, playing: bool) -> None:
+        self.play.setText("Pause" if playing else "Play")
+
+    def show_position(self, position: int) -> None:
+        """Fold to the cursor (from the nearest checkpoint) and show it."""
+        state = self.index.state_at_index(position)
+        self.state = state
+        self.timeline.set_position(position)
+        recorded = self.index.events[position]
+        marks = [f"{p.kind}: {p.message}" for p in self.index.problems_at(recorded.seq)]
+        bad = css_colour(Tone.BAD)
+        note = f" · <b style='{bad}'>{html.escape('; '.join(marks))}</b>" if marks else ""
+        self.where.setText(
+            f"seq <b>{recorded.seq}</b> ({position + 1} of {len(self.index)}) · "
+            f"{html.escape(recorded.event.kind)} · {fmt.clock_time(recorded.ts)}{note}"
+        )
+        colour = status_colour(state.status).name()
+        halted = f" — {html.escape(state.halted_reason)}" if state.halted_reason else ""
+        self.header.setText(
+            f"<b>Run {state.run_id}</b> · plan {html.escape(state.plan_id)} · attempt "
+            f"{state.attempt} · {state.broker}/{state.mode} · account {state.account_id}<br>"
+            f"At this seq: phase <b>{state.phase}</b> · status <b style='color:{colour}'>"
+            f"{state.status.upper()}</b>{halted} · stream {state.stream} · "
+            f"{len(state.incidents)} of {len(self.index.problems)} problems so far"
+        )
+        for side in (Side.SELL, Side.BUY):
+            self.progress.set_progress(side.value, *phase_progress(state, side))
+        self.progress.set_phase(f"Replay at seq {recorded.seq} of {self.index.last_seq}")
+        self._dirty = {TAB_MONITOR, TAB_SUMMARY, TAB_FUNDING}
+        self._refresh_pages()
+
+    def refresh_all(self) -> None:
+        """Bring every page (not only the visible one) to the cursor."""
+        self._dirty = {TAB_MONITOR, TAB_SUMMARY, TAB_FUNDING}
+        for tab in list(self._dirty):
+            self._refresh(tab)
+
+    def _refresh_pages(self) -> None:
+        current = self.tabs.currentIndex()
+        if current in self._dirty:
+            self._refresh(current)
+
+    def _refresh(self, tab: int) -> None:
+        self._dirty.discard(tab)
+        state = self.state
+        if tab == TAB_MONITOR:
+            self._refresh_monitor(state)
+        elif tab == TAB_SUMMARY:
+            self.summary_page.show_summary(compute_summary(state, None))
+        elif tab == TAB_FUNDING:
+            self.funding_text.setText(funding_html(self.index, state))
+
+    def _refresh_monitor(self, state: RunState) -> None:
+        """Same rows as the live monitor: every leg with a journaled intent."""
+        rows = [
+            MonitorRow(leg, self.index.intent_ts.get(leg.client_order_id))
+            for leg in state.legs
+            if leg.intent
+        ]
+        model = self.monitor_model
+        current = model.rows()
+        if [r.key for r in current] == [r.key for r in rows]:
+            changed = [
+                new for old, new in zip(current, rows, strict=True) if old.leg is not new.leg
+            ]
+            model.upsert_rows(changed)
+            model.flush()
+        else:
+            model.set_rows(rows)

@@ -1,0 +1,413 @@
+"""The replay window: a journal's runs, the run at the cursor, its event log, integrity, exports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from typing_extensions import override
+
+from console.domain.columns import Tone
+from console.domain.runstate import RunState
+from console.engine.ports import Journal
+from console.engine.replay import ReplayError, ReplayJournal
+from console.ui import export as exports
+from console.ui.assets import app_icon
+from console.ui.dialogs.shortcuts import ShortcutsDialog
+from console.ui.models.event_model import EventLogModel
+from console.ui.models.run_list import RunListModel
+from console.ui.palette import css_badge
+from console.ui.widgets.tables import RecordTable
+from console.ui.windows.replay.view import ReplayRunView
+
+JournalOpener = Callable[[str], Journal]
+BANNER_STYLE = "font-weight:bold;padding:6px;"
+
+# (text, shortcuts, object name, handler attribute)
+_REPLAY_ACTIONS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
+    ("&Play / pause", ("Space",), "actionReplayPlay", "toggle_play"),
+    ("Step &back", ("Left", ","), "actionReplayBack", "step_back"),
+    ("Step &forward", ("Right", "."), "actionReplayForward", "step_forward"),
+    ("&Next problem", ("N",), "actionReplayNextProblem", "next_problem"),
+    ("Pre&vious problem", ("Shift+N",), "actionReplayPrevProblem", "prev_problem"),
+    ("&Start of run", ("Home",), "actionReplayStart", "go_start"),
+    ("&End of run", ("End",), "actionReplayEnd", "go_end"),
+    ("Speed 1×", ("1",), "actionReplaySpeed1", "speed_1"),
+    ("Speed 10×", ("2",), "actionReplaySpeed10", "speed_10"),
+    ("Speed 100×", ("3",), "actionReplaySpeed100", "speed_100"),
+    ("Speed max", ("4",), "actionReplaySpeedMax", "speed_max"),
+)
+
+
+class ReplayWindow(QMainWindow):
+    """File > Open journal…: list runs, replay one at any event, verify, export."""
+
+    closed = Signal()
+
+    def __init__(
+        self, opener: JournalOpener | None = None, settings: QSettings | None = None
+    ) -> None:
+        super().__init__()
+        self.setWindowIcon(app_icon())
+        self.setObjectName("replayWindow")
+        self.setWindowTitle("Phase Console — incident replay")
+        self._opener = opener
+        self._settings = settings
+        self.replay: ReplayJournal | None = None
+        self.view: ReplayRunView | None = None
+        self.banner = QLabel()
+        self.banner.setObjectName("tamperBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(css_badge(Tone.BAD) + BANNER_STYLE)
+        self.banner.hide()
+        self.placeholder = QLabel("Open a journal (Ctrl+O), then choose a run.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        central = QWidget(self)
+        self._layout = QVBoxLayout(central)
+        self._layout.setContentsMargins(6, 6, 6, 6)
+        self._layout.addWidget(self.banner)
+        self._layout.addWidget(self.placeholder, 1)
+        self.setCentralWidget(central)
+        self._build_docks()
+        self._build_menus()
+        self.resize(1280, 800)
+        self.statusBar().showMessage("No journal open")
+
+    # -- layout ---------------------------------------------------------------------------
+    def _build_docks(self) -> None:
+        self.runs_model = RunListModel(self)
+        body = QWidget()
+        self.runs_table = RecordTable("replayRuns", self.runs_model, self._settings, parent=body)
+        self.runs_table.view.activated.connect(self._run_activated)
+        self.runs_table.view.doubleClicked.connect(self._run_activated)
+        self.open_run_button = QPushButton("&Open run")
+        self.open_run_button.clicked.connect(self._open_selected)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.runs_table)
+        layout.addWidget(self.open_run_button)
+        self.runs_dock = QDockWidget("Runs", self)
+        self.runs_dock.setObjectName("replayRunsDock")
+        self.runs_dock.setWidget(body)
+        self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, self.runs_dock)
+        self.events_model = EventLogModel(self)
+        self.events_view = QTableView()
+        self.events_view.setObjectName("replayEventsView")
+        self.events_view.setModel(self.events_model)
+        self.events_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.events_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.events_view.verticalHeader().setVisible(False)
+        self.events_view.verticalHeader().setDefaultSectionSize(22)
+        self.events_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.events_view.setWordWrap(False)
+        header = self.events_view.horizontalHeader()
+        header.setStretchLastSection(True)
+        for number, column in enumerate(self.events_model.columns):
+            header.resizeSection(number, column.width)
+        self.events_view.clicked.connect(self._event_clicked)
+        self.events_dock = QDockWidget("Journal events up to the cursor", self)
+        self.events_dock.setObjectName("replayEventsDock")
+        self.events_dock.setWidget(self.events_view)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.events_dock)
+        self.resizeDocks([self.runs_dock], [150], Qt.Orientation.Vertical)
+        self.resizeDocks([self.events_dock], [190], Qt.Orientation.Vertical)
+
+    def _action(self, text: str, keys: tuple[str, ...], name: str) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_action = self._action("&Open journal…", ("Ctrl+O",), "actionReplayOpen")
+        self.reload_action = self._action("&Reload (verify again)", ("F5",), "actionReplayReload")
+        self.act_legs = self._action("Export &legs CSV…", ("Ctrl+E",), "actionExportLegs")
+        self.act_events = self._action("Export e&vents CSV…", ("Ctrl+Shift+E",), "actionEv")
+        self.act_state = self._action("Export &state JSON…", ("Ctrl+J",), "actionExportState")
+        close = self._action("&Close", ("Ctrl+W",), "actionReplayClose")
+        for action in (self.open_action, self.reload_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        for action in (self.act_legs, self.act_events, self.act_state):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(close)
+        self.open_action.triggered.connect(self.choose_journal)
+        self.reload_action.triggered.connect(self.reload)
+        self.act_legs.triggered.connect(lambda: self._save("legs", "CSV (*.csv)", "csv"))
+        self.act_events.triggered.connect(lambda: self._save("events", "CSV (*.csv)", "csv"))
+        self.act_state.triggered.connect(lambda: self._save("state", "JSON (*.json)", "json"))
+        close.triggered.connect(self.close)
+        replay_menu = bar.addMenu("&Replay")
+        self.replay_actions: dict[str, QAction] = {}
+        for text, keys, name, handler in _REPLAY_ACTIONS:
+            action = self._action(text, keys, name)
+            action.triggered.connect(getattr(self, handler))
+            replay_menu.addAction(action)
+            self.replay_actions[handler] = action
+        help_menu = bar.addMenu("&Help")
+        shortcuts = self._action("&Keyboard shortcuts", ("F1",), "actionReplayShortcuts")
+        shortcuts.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(shortcuts)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        has_run = self.view is not None
+        for action in (self.act_legs, self.act_events, self.act_state):
+            action.setEnabled(has_run)
+        for action in self.replay_actions.values():
+            action.setEnabled(has_run)
+        self.reload_action.setEnabled(self.replay is not None and self._opener is not None)
+
+    # -- opening --------------------------------------------------------------------------
+    def choose_journal(self) -> None:
+        """A non-modal file dialog for a journal file."""
+        dialog = QFileDialog(self, "Open journal", "", "Journals (*.sqlite *.db);;All files (*)")
+        dialog.setObjectName("openJournalDialog")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(self.open_path)
+        dialog.open()
+
+    def open_path(self, path: str) -> None:
+        """Open a journal file read-only through the composition root's opener."""
+        if self._opener is None:
+            return
+        try:
+            journal = self._opener(path)
+        except Exception as exc:  # shown to the operator; the window stays usable
+            self.statusBar().showMessage(f"Cannot open {path}: {exc}")
+            return
+        self.open_journal(journal, path)
+
+    def open_journal(self, journal: Journal, name: str = "") -> None:
+        """Verify the chain, list the runs and open the latest run that can be replayed."""
+        self._close_journal()
+        replay = ReplayJournal(journal, name)
+        self.replay = replay
+        self.setWindowTitle(f"Phase Console — replay of {Path(name).name or 'journal'}")
+        self._show_integrity(replay)
+        self.runs_model.set_verified_upto(replay.replay_limit)
+        self.runs_model.set_rows(replay.runs)
+        openable = [run for run in replay.runs if replay.can_open(run)]
+        if openable:
+            self.open_run(openable[-1].run_id)
+        else:
+            self._update_actions()
+        verified = "verified" if not replay.tampered else "NOT verified"
+        self.statusBar().showMessage(
+            f"{name}: {replay.verification.event_count} events, chain {verified}, "
+            f"{len(replay.runs)} runs"
+        )
+
+    def _show_integrity(self, replay: ReplayJournal) -> None:
+        if not replay.tampered:
+            self.banner.hide()
+            return
+        bad = replay.first_bad_seq
+        detail = replay.verification.detail.removeprefix(f"seq {bad}: ")
+        text = (
+            f"Journal integrity check FAILED at seq {bad}: {detail}. "
+            f"Opened read-only; replay stops at seq {replay.replay_limit} (the last verified "
+            "event) and runs that begin later cannot be opened."
+        )
+        if replay.runs_error:
+            text += f" The run list could not be read: {replay.runs_error}"
+        self.banner.setText(text)
+        self.banner.show()
+
+    def reload(self) -> None:
+        """Open the same file again (verify again, pick up events a running console appended)."""
+        if self.replay is None or self._opener is None:
+            return
+        name = self.replay.name
+        current = self.view.index.run_id if self.view is not None else None
+        self.open_path(name)
+        replay = self.replay
+        if (
+            current is not None
+            and replay is not None
+            and any(r.run_id == current for r in replay.runs)
+        ):
+            self.open_run(current)
+
+    def _run_activated(self, index: QModelIndex) -> None:
+        key = index.data(int(Qt.ItemDataRole.UserRole) + 2)
+        if isinstance(key, str):
+            self.open_run(key)
+
+    def _open_selected(self) -> None:
+        rows = self.runs_table.view.selectionModel().selectedRows()
+        if rows:
+            self._run_activated(rows[0])
+
+    def open_run(self, run_id: str) -> None:
+        """Load one run and show it at its last (verified) event."""
+        if self.replay is None:
+            return
+        try:
+            index = self.replay.load(run_id)
+        except ReplayError as exc:
+            self.statusBar().showMessage(str(exc))
+            return
+        if self.view is not None:
+            self.view.player.pause()
+            self._layout.removeWidget(self.view)
+            self.view.deleteLater()
+        self.placeholder.hide()
+        view = ReplayRunView(index, self._settings)
+        self.view = view
+        self._layout.addWidget(view, 1)
+        self.events_model.set_events(index.events, [p.seq for p in index.problems])
+        view.player.position_changed.connect(self._cursor_moved)
+        self._cursor_moved(view.player.position)
+        position = self.runs_model.position_of(run_id)
+        if position is not None:
+            proxy = self.runs_table.proxy.mapFromSource(self.runs_model.index(position, 0))
+            self.runs_table.view.selectRow(proxy.row())
+        self._update_actions()
+        view.timeline.setFocus()
+
+    def _cursor_moved(self, position: int) -> None:
+        self.events_model.show_upto(position)
+        row = self.events_model.index(position, 0)
+        self.events_view.selectRow(position)
+        self.events_view.scrollTo(row)
+
+    def _event_clicked(self, index: QModelIndex) -> None:
+        if self.view is not None and index.isValid():
+            self.view.player.pause()
+            self.view.player.seek(index.row())
+
+    # -- replay actions -------------------------------------------------------------------
+    def toggle_play(self) -> None:
+        """Play or pause."""
+        if self.view is not None:
+            self.view.player.toggle()
+
+    def step_back(self) -> None:
+        """One event back."""
+        if self.view is not None:
+            self.view.player.step(-1)
+
+    def step_forward(self) -> None:
+        """One event forward."""
+        if self.view is not None:
+            self.view.player.step(1)
+
+    def next_problem(self) -> None:
+        """Jump to the next problem event."""
+        if self.view is not None and self.view.player.next_problem() is None:
+            self.statusBar().showMessage("No further problem in this run", 5000)
+
+    def prev_problem(self) -> None:
+        """Jump to the previous problem event."""
+        if self.view is not None and self.view.player.prev_problem() is None:
+            self.statusBar().showMessage("No earlier problem in this run", 5000)
+
+    def go_start(self) -> None:
+        """The run's first event."""
+        if self.view is not None:
+            self.view.player.step(-len(self.view.index))
+
+    def go_end(self) -> None:
+        """The run's last event."""
+        if self.view is not None:
+            self.view.player.step(len(self.view.index))
+
+    def speed_1(self) -> None:
+        """Play at 1× event time."""
+        self._speed(0)
+
+    def speed_10(self) -> None:
+        """Play at 10× event time."""
+        self._speed(1)
+
+    def speed_100(self) -> None:
+        """Play at 100× event time."""
+        self._speed(2)
+
+    def speed_max(self) -> None:
+        """Play as fast as the display allows."""
+        self._speed(3)
+
+    def _speed(self, number: int) -> None:
+        if self.view is not None:
+            self.view.set_speed_index(number)
+
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard shortcuts."""
+        rows = [
+            (action.text().replace("&", "").rstrip("…"), ", ".join(
+                k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()
+            ))
+            for action in self.actions()
+            if action.shortcuts()
+        ]  # fmt: skip
+        rows.append(("Scrub", "click or drag on the timeline"))
+        rows.append(("Move the cursor to an event", "click it in the event log"))
+        ShortcutsDialog(rows, self).open()
+
+    # -- exports --------------------------------------------------------------------------
+    @property
+    def cursor_state(self) -> RunState | None:
+        """The RunState at the cursor."""
+        return self.view.state if self.view is not None else None
+
+    def _save(self, what: str, pattern: str, suffix: str) -> None:
+        if self.view is None:
+            return
+        name = f"{self.view.index.run_id}-{what}-seq{self.view.player.seq}.{suffix}"
+        dialog = QFileDialog(self, f"Export {what}", name, pattern)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.fileSelected.connect(getattr(self, f"export_{what}"))
+        dialog.open()
+
+    def export_legs(self, path: str) -> None:
+        """Legs at the cursor as CSV."""
+        if self.view is not None:
+            exports.legs_csv(self.view.state, path)
+            self.statusBar().showMessage(f"Exported {path}", 10000)
+
+    def export_events(self, path: str) -> None:
+        """The run's events up to the cursor as CSV."""
+        if self.view is not None:
+            exports.events_csv(self.view.index.events[: self.view.player.position + 1], path)
+            self.statusBar().showMessage(f"Exported {path}", 10000)
+
+    def export_state(self, path: str) -> None:
+        """The RunState at the cursor as `replay --format json` JSON."""
+        if self.view is not None:
+            view = self.view
+            exports.state_json(view.state, view.player.seq, view.index.last_seq, path)
+            self.statusBar().showMessage(f"Exported {path}", 10000)
+
+    # -- closing --------------------------------------------------------------------------
+    def _close_journal(self) -> None:
+        if self.view is not None:
+            self.view.player.pause()
+        if self.replay is not None:
+            self.replay.close()
+            self.replay = None
+
+    @override
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._close_journal()
+        event.accept()
+        self.closed.emit()

@@ -1,0 +1,157 @@
+"""The broker's rules through the command line on `--broker alpaca` against the emulator
+(alpaca-py as the client): the same outcomes as on the sim (tests/cli/test_broker_rules.py)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from console.brokers.sim.scenario import parse_scenario
+from console.emulator import AlpacaEmulator
+from tests.cli.helpers import Result, cli, write_json
+from tests.cli.test_broker_rules import _item, _legs, _plan, _scenario
+
+KEY, SECRET = "PKTESTKEY", "pc-test-secret-Zq8v"
+D = Decimal
+
+Start = Callable[[dict[str, Any]], AlpacaEmulator]
+
+
+@pytest.fixture
+def start(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Iterator[Start]:
+    running: list[AlpacaEmulator] = []
+
+    def go(doc: dict[str, Any]) -> AlpacaEmulator:
+        scenario = parse_scenario("scenario.json", json.dumps(doc).encode())
+        emu = AlpacaEmulator(scenario, key_id=KEY, secret=SECRET)
+        emu.start()
+        capsys.readouterr()  # the emulator's start-up log line is not the command's output
+        running.append(emu)
+        monkeypatch.setenv("APCA_API_BASE_URL", emu.base_url)
+        monkeypatch.setenv("APCA_API_DATA_URL", emu.base_url)
+        monkeypatch.setenv("APCA_API_KEY_ID", KEY)
+        monkeypatch.setenv("APCA_API_SECRET_KEY", SECRET)
+        return emu
+
+    try:
+        yield go
+    finally:
+        for emu in running:
+            emu.stop()
+
+
+def _run(
+    capsys: pytest.CaptureFixture[str], tmp: Path, plan: dict[str, Any], *extra: str | Path
+) -> Result:
+    path = write_json(tmp / "plan.json", plan)
+    return cli(
+        capsys, "run", path, "--broker", "alpaca", "--yes", "--journal", tmp / "j.sqlite",
+        "--format", "json", *extra,
+    )  # fmt: skip
+
+
+def _preview(capsys: pytest.CaptureFixture[str], tmp: Path, plan: dict[str, Any]) -> Result:
+    path = write_json(tmp / "plan.json", plan)
+    return cli(capsys, "preview", path, "--broker", "alpaca", "--format", "json")
+
+
+def test_margin_account_refused_sell_never_borrows_on_alpaca(
+    start: Start, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emu = start(
+        _scenario(buying_power="2000.00", fills={"refuse": {"BIG": "insufficient qty available"}})
+    )
+    config = tmp_path / "limits.toml"
+    config.write_text("max_order_pct_of_equity = 1\n")
+    plan = _plan(
+        _item("BIG", "SELL", "-9000"), _item("BUY1", "BUY", "6000"), _item("BUY2", "BUY", "4000")
+    )
+    result = _run(capsys, tmp_path, plan, "--config", config)
+    assert result.code == 3, result.err
+    legs = _legs(result)
+    assert legs["BIG"]["status"] == "rejected"
+    assert "insufficient qty available" in legs["BIG"]["reason"]
+    assert D(0) < D(result.json()["buy_spent"]) <= D("1000.00")
+    assert emu.exchange.cash >= 0
+
+
+def test_closed_market_places_nothing_on_alpaca(
+    start: Start, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emu = start(_scenario(market_open=False, minutes_to_open=75))
+    plan = _plan(_item("AAA", "SELL", "-100"), _item("BUY1", "BUY", "100"))
+    result = _run(capsys, tmp_path, plan)
+    assert result.code == 4 and "market is closed" in result.err and "opens at" in result.err
+    assert [o for o in emu.exchange.orders() if not o.client_order_id.startswith("manual")] == []
+    assert not (tmp_path / "j.sqlite").exists() or "run_started" not in (
+        tmp_path / "j.sqlite"
+    ).read_bytes().decode("latin-1")
+
+
+def test_wash_trade_refusal_is_rejected_at_once_on_alpaca(
+    start: Start, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    start(_scenario(fills={"refuse": {"AAA": "potential wash trade detected. use complex orders"}}))
+    plan = _plan(_item("AAA", "SELL", "-100"), _item("BUY1", "BUY", "100"))
+    began = time.monotonic()
+    result = _run(capsys, tmp_path, plan, "--phase-timeout", "120")
+    assert time.monotonic() - began < 60
+    assert result.code == 3, result.err
+    leg = _legs(result)["AAA"]
+    assert leg["status"] == "rejected"
+    assert "potential wash trade detected" in leg["reason"] and "40310000" in leg["reason"]
+    assert "credentials" not in result.err
+
+
+def test_quotes_open_orders_and_account_problems_match_the_sim_on_alpaca(
+    start: Start, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = _scenario(
+        quotes={
+            "AAA": {"bid": "50.00", "ask": "50.01", "age_seconds": 61},
+            "BIG": {"bid": "90.00", "ask": "110.00"},
+            "BUY1": {"bid": "20.00", "ask": "20.01"},
+            "BUY2": {"bid": "40.00", "ask": "40.02"},
+        },
+        open_orders=[{"symbol": "BUY1", "side": "buy", "notional": "50"}],
+        account={"trading_blocked": True},
+    )
+    start(doc)
+    plan = _plan(
+        _item("AAA", "SELL", "-100"),
+        _item("BIG", "SELL", "-5000", target="0"),
+        _item("BUY1", "BUY", "100"),
+        _item("BUY2", "BUY", "100"),
+    )
+    data = _preview(capsys, tmp_path, plan).json()
+    legs = {leg["symbol"]: leg for leg in data["sell"] + data["buy"]}
+    assert legs["AAA"]["reason"] == "stale_quote"
+    assert legs["BIG"]["notes"] == ["liquidation", "wide_spread"]
+    assert legs["BUY1"]["reason"] == "open_order"
+    assert legs["BUY2"]["status"] == "ready"
+    assert "account_blocked" in {p["code"] for p in data["problems"]}
+    assert _run(capsys, tmp_path, plan).code == 4
+
+
+def test_a_failed_cancel_ends_unfinished_on_alpaca(
+    start: Start, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emu = start(_scenario(fills={"never_fill": ["AAA"]}))
+    emu.set_faults(cancel_fail="AAA")
+    plan = _plan(_item("AAA", "SELL", "-100"), _item("BUY1", "BUY", "100"))
+    first = _run(capsys, tmp_path, plan, "--phase-timeout", "1")
+    assert first.code == 3, first.err
+    assert first.json()["status"] == "unfinished"
+    emu.set_faults(cancel_fail="")
+    done = _run(capsys, tmp_path, plan, "--phase-timeout", "1")
+    assert done.code == 3, done.err
+    assert done.json()["run_id"] == first.json()["run_id"]
+    assert done.json()["status"] == "partial"
+    coids = [o.client_order_id for o in emu.exchange.orders()]
+    assert len(coids) == len(set(coids))
