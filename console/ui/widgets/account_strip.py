@@ -8,9 +8,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from console.domain.columns import Tone
-from console.domain.market import AccountSnapshot
+from console.domain.formatting import hours_minutes
+from console.domain.market import AccountSnapshot, MarketClock
 from console.ui import fmt
 from console.ui.palette import css_badge, css_colour
+from console.ui.viewmodels.units import usd
+from console.ui.widgets.inline import ElidedLabel
 
 MODE_TONES = {"SIM": Tone.MUTED, "PAPER": Tone.INFO, "LIVE": Tone.BAD}
 HEALTH_STYLES = {
@@ -30,6 +33,18 @@ def _value_label(name: str) -> QLabel:
     return label
 
 
+def market_text(clock: MarketClock | None, market_open: bool) -> tuple[str, Tone]:
+    """'market open · closes in 2 h 5 min' / 'market closed · opens in 14 h 3 min'."""
+    if market_open:
+        minutes = clock.minutes_to_close() if clock is not None else None
+        left = f" · closes in {hours_minutes(minutes)}" if minutes is not None else ""
+        tone = Tone.WARN if minutes is not None and minutes < 30 else Tone.GOOD
+        return f"● market open{left}", tone
+    minutes = clock.minutes_to_open() if clock is not None else None
+    left = f" · opens in {hours_minutes(minutes)}" if minutes is not None else ""
+    return f"● market closed{left}", Tone.WARN
+
+
 class AccountStrip(QFrame):
     """One line of account facts above the tabs."""
 
@@ -45,16 +60,19 @@ class AccountStrip(QFrame):
         self.mode.setObjectName("modeBadge")
         self.mode.setStyleSheet(_BADGE + css_badge(MODE_TONES.get(mode, Tone.MUTED)))
         self.mode.setToolTip(f"{mode} account")
-        self.account = _value_label("accountId")
+        self.account = ElidedLabel("—")
+        self.account.setObjectName("accountId")
         self.equity = _value_label("equity")
         self.cash = _value_label("cash")
         self.buying_power = _value_label("buyingPower")
-        self.market = QLabel("market —")
+        self.market = ElidedLabel("market —")
         self.market.setObjectName("market")
-        self.health = QLabel("idle")
+        self.health = ElidedLabel("idle")
         self.health.setObjectName("streamHealth")
-        for widget in (self.broker, self.mode, self.account):
+        layout.setSpacing(10)
+        for widget in (self.broker, self.mode):
             layout.addWidget(widget)
+        layout.addWidget(self.account, 1)
         for caption, widget in (
             ("Equity", self.equity),
             ("Cash", self.cash),
@@ -62,9 +80,8 @@ class AccountStrip(QFrame):
         ):
             layout.addWidget(QLabel(f"{caption}:"))
             layout.addWidget(widget)
-        layout.addStretch(1)
-        layout.addWidget(self.market)
-        layout.addWidget(self.health)
+        layout.addWidget(self.market, 2)
+        layout.addWidget(self.health, 2)
         self.set_health("idle", None)
 
     def set_account(self, snapshot: AccountSnapshot | None, equity: Decimal | None) -> None:
@@ -72,15 +89,16 @@ class AccountStrip(QFrame):
         if snapshot is None:
             return
         self.account.setText(f"Account {snapshot.account_id}")
-        self.equity.setText(fmt.money(equity))
-        self.cash.setText(fmt.money(snapshot.cash))
-        self.buying_power.setText(fmt.money(snapshot.buying_power))
-        if snapshot.market_open:
-            self.market.setText("● market open")
-            self.market.setStyleSheet(css_colour(Tone.GOOD) + "font-weight:bold;")
-        else:
-            self.market.setText("● market closed")
-            self.market.setStyleSheet(css_colour(Tone.WARN) + "font-weight:bold;")
+        self.equity.setText(usd(equity))
+        self.cash.setText(usd(snapshot.cash))
+        self.buying_power.setText(usd(snapshot.buying_power))
+        self.set_clock(snapshot.clock, snapshot.market_open)
+
+    def set_clock(self, clock: MarketClock | None, market_open: bool) -> None:
+        """The market and the time to the close (or to the open)."""
+        text, tone = market_text(clock, market_open)
+        self.market.setText(text)
+        self.market.setStyleSheet(css_colour(tone) + "font-weight:bold;")
 
     def set_health(self, state: str, age: float | None) -> None:
         """Stream health as colour and text: state and the age of the last update."""

@@ -249,10 +249,9 @@ def test_reapproval_pause(qtbot: QtBot, make_env: Callable[..., Env], answer: bo
     load(qtbot, window)
     approve(qtbot, window)
     window.run_control.start_run()
-    qtbot.waitUntil(lambda: window.run_control.reapproval_dialog is not None, timeout=10_000)
-    dialog = window.run_control.reapproval_dialog
-    assert dialog is not None
-    qtbot.waitUntil(dialog.isVisible)
+    dialog = window.reapproval
+    qtbot.waitUntil(dialog.isVisible, timeout=10_000)
+    assert window.tabs.isEnabled() and window.halt_button.isEnabled()  # inline, not modal
     assert window.runs.paused
     assert window.runs.health()[0] == "paused"
     pending = window.runs.pending_reapproval
