@@ -25,6 +25,7 @@ from console.ui import fmt
 from console.ui.models.logbridge import LEVELS, LogBridge, levels_at_least
 from console.ui.models.table_model import RecordTableModel
 from console.ui.palette import css_colour, css_frame
+from console.ui.viewmodels.units import usd
 from console.ui.widgets.tables import RecordTable
 
 PROGRESS_STEPS = 1000
@@ -101,7 +102,8 @@ class PhaseProgress(QWidget):
         bar = self.bars[side]
         ratio = Decimal(0) if planned <= 0 else min(Decimal(1), filled / planned)
         bar.setValue(int(ratio * PROGRESS_STEPS))
-        bar.setFormat(f"{fmt.money(filled)} of {fmt.money(planned)} ({fmt.pct(ratio, 0)})")
+        bar.setFormat(f"{usd(filled)} of {usd(planned)} approved ({fmt.pct(ratio, 0)})")
+        bar.setToolTip(f"{side} phase: filled notional of the approved estimate")
 
     def set_phase(self, text: str) -> None:
         """Show the run's phase and status."""

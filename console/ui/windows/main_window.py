@@ -369,6 +369,7 @@ class MainWindow(QMainWindow):
 
     def _run_progress(self, state: RunState) -> None:
         self.review.update_live(state.legs)
+        self.monitor.set_running(self.runs.running)
         if self.review.showing_run and self.runs.running:
             paused = "paused for re-approval" if self.runs.paused else f"running ({state.phase})"
             self.review.set_banner(self._run_banner(paused))

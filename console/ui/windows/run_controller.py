@@ -153,6 +153,15 @@ class RunController(QObject):
         if not self._progress_timer.isActive():
             self._progress_timer.start()
 
+    @staticmethod
+    def _scale_text(state: RunState) -> str:
+        if state.recomputed is None:
+            return ""
+        return (
+            f" · buy scale {fmt.pct(state.recomputed.scale)}"
+            f" (approved {fmt.pct(state.recomputed.approved_scale)})"
+        )
+
     def _show_progress(self) -> None:
         state = self._latest_state
         if state is None:
@@ -161,12 +170,7 @@ class RunController(QObject):
             filled, _now = phase_progress(state, side)
             self._progress.set_progress(side.value, filled, self._runs.approved_planned(side))
         paused = " · paused for re-approval" if self._runs.paused else ""
-        scale = ""
-        if state.recomputed is not None:
-            scale = (
-                f" · buy scale {fmt.pct(state.recomputed.scale)}"
-                f" (approved {fmt.pct(state.recomputed.approved_scale)})"
-            )
+        scale = self._scale_text(state)
         left = self._runs.phase_time_left()
         timeout = f" · times out in {fmt.duration(left)}" if left is not None else ""
         self._progress.set_phase(f"{state.phase} phase · {state.status}{timeout}{scale}{paused}")
@@ -181,7 +185,9 @@ class RunController(QObject):
     def _run_finished(self, state: RunState) -> None:
         self._latest_state = state
         self._show_progress()
-        self._progress.set_phase(f"Run finished: {state.status.upper()}")
+        self._progress.set_phase(
+            f"Run finished: {state.status.upper()}{self._scale_text(state)}"
+        )
         self.message.emit(f"Run finished: {state.status}")
         self.reapproval.hide()
         self._approval.retire(f"the run it started finished ({state.status})")
