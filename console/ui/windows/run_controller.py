@@ -185,9 +185,7 @@ class RunController(QObject):
     def _run_finished(self, state: RunState) -> None:
         self._latest_state = state
         self._show_progress()
-        self._progress.set_phase(
-            f"Run finished: {state.status.upper()}{self._scale_text(state)}"
-        )
+        self._progress.set_phase(f"Run finished: {state.status.upper()}{self._scale_text(state)}")
         self.message.emit(f"Run finished: {state.status}")
         self.reapproval.hide()
         self._approval.retire(f"the run it started finished ({state.status})")

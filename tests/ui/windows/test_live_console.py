@@ -69,7 +69,9 @@ def test_approving_again_without_refreshing_never_runs_that_attempt_twice(
     assert [r.attempt for r in env.journal.runs()] == [1]
     assert window.approval.state is ApprovalState.VOID
     assert not window.runs.running
-    qtbot.waitUntil(lambda: not window.previews.busy and not window.run_control.refreshing_after_run)
+    qtbot.waitUntil(
+        lambda: not window.previews.busy and not window.run_control.refreshing_after_run
+    )
     window.new_preview_button.click()
     assert not window.review.showing_run
     assert window.acts.approve.isEnabled()
@@ -142,9 +144,7 @@ def test_halt_works_while_the_approval_dialog_is_open(
     settings.close()
 
 
-def test_close_prompt_defaults_to_keep_running(
-    qtbot: QtBot, make_env: Callable[..., Env]
-) -> None:
+def test_close_prompt_defaults_to_keep_running(qtbot: QtBot, make_env: Callable[..., Env]) -> None:
     window = open_window(qtbot, make_env("never_fill"))
     load(qtbot, window)
     approve(qtbot, window)
