@@ -34,15 +34,17 @@ def _value_label(name: str) -> QLabel:
 
 
 def market_text(clock: MarketClock | None, market_open: bool) -> tuple[str, Tone]:
-    """'market open · closes in 2 h 5 min' / 'market closed · opens in 14 h 3 min'."""
+    """'● open · closes in 2 h 5 min' / '● closed · opens in 14 h 3 min'."""
     if market_open:
         minutes = clock.minutes_to_close() if clock is not None else None
-        left = f" · closes in {hours_minutes(minutes)}" if minutes is not None else ""
-        tone = Tone.WARN if minutes is not None and minutes < 30 else Tone.GOOD
-        return f"● market open{left}", tone
+        if minutes is None:
+            return "● market open", Tone.GOOD
+        tone = Tone.WARN if minutes < 30 else Tone.GOOD
+        return f"● open · closes in {hours_minutes(minutes)}", tone
     minutes = clock.minutes_to_open() if clock is not None else None
-    left = f" · opens in {hours_minutes(minutes)}" if minutes is not None else ""
-    return f"● market closed{left}", Tone.WARN
+    if minutes is None:
+        return "● market closed", Tone.WARN
+    return f"● closed · opens in {hours_minutes(minutes)}", Tone.WARN
 
 
 class AccountStrip(QFrame):
@@ -88,7 +90,8 @@ class AccountStrip(QFrame):
         """Show the balances and the market clock of a snapshot."""
         if snapshot is None:
             return
-        self.account.setText(f"Account {snapshot.account_id}")
+        self.account.setText(snapshot.account_id)
+        self.account.setToolTip(f"Account {snapshot.account_id}")
         self.equity.setText(usd(equity))
         self.cash.setText(usd(snapshot.cash))
         self.buying_power.setText(usd(snapshot.buying_power))

@@ -78,7 +78,11 @@ def _leg_columns(live: LiveStatus) -> tuple[ColumnSpec[Leg], ...]:
         "live", "Live status", value=live.text, tone=live.tone, tooltip=live.tip, shade=True,
         width=150,
     )  # fmt: skip
-    return (*window_columns(PREVIEW_LEGS.window_columns()), live_column)
+    columns = window_columns(PREVIEW_LEGS.window_columns())
+    return (*columns[:2], live_column, *columns[2:])
+
+
+LIVE_COLUMN = 2  # after Symbol and Side: hidden until a run shows its legs
 
 
 class RunBanner(QLabel):
@@ -157,11 +161,17 @@ class ReviewPages:
         self.problems.setSizes([300, 160])
         self.tables = [self.sell_table, self.buy_table, self.holds_table, self.problems_table]
         self.showing_run = False
+        self._show_live(False)
+
+    def _show_live(self, on: bool) -> None:
+        for table in (self.sell_table, self.buy_table):
+            table.view.setColumnHidden(LIVE_COLUMN, not on)
 
     def show_preview(self, preview: Preview, weights: list[WeightBar]) -> None:
         """Fill every review page from a preview (the editable, pre-run view)."""
         self.showing_run = False
         self.live.legs.clear()
+        self._show_live(False)
         for banner in (self.sell_banner, self.buy_banner):
             banner.hide()
         self.sell_model.set_rows(preview.sell)
@@ -176,6 +186,7 @@ class ReviewPages:
         """Pin the Sell and Buy pages to a run's approved legs (read-only) under a banner."""
         self.showing_run = True
         self.live.legs.clear()
+        self._show_live(True)
         self.sell_model.set_rows([leg for leg in legs if leg.side.value == "sell"])
         self.buy_model.set_rows([leg for leg in legs if leg.side.value == "buy"])
         self.funding.set_funding(funding)

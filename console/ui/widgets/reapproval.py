@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -73,8 +75,9 @@ class ReapprovalPanel(QFrame):
         layout.addLayout(buttons, 2, 0)
         self.hide()
 
-    def ask(self, recomputed: FundingRecomputed) -> None:
-        """Show the numbers of a funding recomputation and wait for Continue or Halt."""
+    def ask(self, recomputed: FundingRecomputed, approved_buys: Decimal | None = None) -> None:
+        """Show the numbers of a funding recomputation and wait for Continue or Halt;
+        `approved_buys` is the buy phase's approved estimate (what 'planned' means)."""
         self.approved.setText(fmt.pct(recomputed.approved_scale))
         self.scale.setText(fmt.pct(recomputed.scale))
         self.proceeds.setText(usd(recomputed.sell_proceeds))
@@ -85,8 +88,9 @@ class ReapprovalPanel(QFrame):
         sized = [leg for leg in recomputed.legs if leg.skipped_reason is None]
         skipped = len(recomputed.legs) - len(sized)
         total = add(ZERO, *(leg.scaled_amount for leg in sized))
+        approved = f" (approved: {usd(approved_buys)})" if approved_buys is not None else ""
         self.buys.setText(
-            f"{len(sized)} buys for {usd(total)} of {usd(recomputed.planned_buys)} planned"
+            f"{len(sized)} buys for {usd(total)} at the new scale{approved}"
             + (f" · {skipped} skipped after scaling" if skipped else "")
         )
         self.show()

@@ -233,7 +233,7 @@ class RunController(QObject):
         self.actions_changed.emit()
 
     def _reapproval(self, recomputed: FundingRecomputed) -> None:
-        self.reapproval.ask(recomputed)
+        self.reapproval.ask(recomputed, self._runs.approved_planned(Side.BUY))
         self.notifier.notify(
             "Re-approval needed",
             f"Buy scale fell to {fmt.pct(recomputed.scale)} "

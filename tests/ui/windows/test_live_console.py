@@ -180,8 +180,9 @@ def test_one_truth_during_and_after_a_run(
     assert window.review.showing_run
     banner = window.review.sell_banner.text()
     assert "Approved" in banner and "by Alice Example" in banner and "paused" in banner
-    live = window.review.sell_model.columns[-1]
+    live = window.review.sell_model.columns[2]
     assert live.key == "live"
+    assert not window.review.sell_table.view.isColumnHidden(2)
     sells = window.review.sell_model.rows()
     assert {live.text(leg) for leg in sells} & {"filled", "canceled · 5 filled"}
     qtmodeltester.check(window.review.sell_model)
