@@ -134,7 +134,7 @@ class FundingPanel(QWidget):
         top = max(
             [max(start, end) for _, start, end, _ in steps if max(start, end) > 0] or [Decimal(1)]
         )
-        margin_l, margin_r, margin_t, margin_b = 16, 16, 52, 40
+        margin_l, margin_r, margin_t, margin_b = 16, 16, 68, 40
         width = self.width() - margin_l - margin_r
         height = self.height() - margin_t - margin_b
         title = QFont(self.font())

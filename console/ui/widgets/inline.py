@@ -78,10 +78,14 @@ class NoticeBar(QFrame):
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+        self._tone: Tone | None = None
         self.hide()
 
     def show_message(self, text: str, tone: Tone = Tone.BAD) -> None:
         """Show `text` in the colours of `tone`."""
+        if not self.isHidden() and self.text.text() == text and self._tone is tone:
+            return
+        self._tone = tone
         self.setStyleSheet(f"#{self.objectName()}{{{css_frame(tone)}}}")
         self.text.setStyleSheet(css_colour(tone) + "font-weight:bold;")
         self.text.setText(text)

@@ -140,6 +140,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.error_panel)
         self.notice = NoticeBar("runNotice", central)
         layout.addWidget(self.notice)
+        self.gate_notice = NoticeBar("gateNotice", central)
+        self.gate_notice.close_button.hide()
+        layout.addWidget(self.gate_notice)
         self.reapproval = ReapprovalPanel(central)
         layout.addWidget(self.reapproval)
         bar = QHBoxLayout()
@@ -306,8 +309,13 @@ class MainWindow(QMainWindow):
         why = self.gate_reason or (
             "the tabs show a run: press 'Show the new preview' first" if pinned else ""
         )
-        for widget in (self.approve_button,):
-            widget.setToolTip(f"Approve disabled: {why}" if why and not running else "")
+        self.approve_button.setToolTip(f"Approve disabled: {why}" if why and not running else "")
+        if self.gate_reason and not running:
+            if self.gate_notice.isHidden():
+                log.warning("approve_disabled", reason=self.gate_reason)
+            self.gate_notice.show_message(f"Approve is disabled: {self.gate_reason}.", Tone.WARN)
+        elif not self.gate_notice.isHidden():
+            self.gate_notice.hide()
         self.monitor.set_running(running)
         a = self.acts
         for action, button, enabled in (

@@ -63,6 +63,8 @@ def test_approve_is_disabled_with_the_reason_while_the_market_is_closed(
     window._tick()
     assert "Approve disabled: the market is closed" in window.approval_label.text()
     assert "opens in" in window.strip.market.text()
+    assert window.gate_notice.isVisible()
+    assert "the market is closed" in window.gate_notice.text.text()
 
 
 def test_a_preview_left_open_across_the_close_disables_approve(

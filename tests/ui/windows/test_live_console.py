@@ -126,7 +126,7 @@ def test_ctrl_period_during_reapproval_halts_the_run(
     assert not window.reapproval.isVisible()
 
 
-def test_halt_works_while_the_approval_dialog_is_open(
+def test_ctrl_period_halts_from_another_open_window(
     qtbot: QtBot, make_env: Callable[..., Env]
 ) -> None:
     window = open_window(qtbot, make_env("never_fill"))
@@ -138,7 +138,8 @@ def test_halt_works_while_the_approval_dialog_is_open(
     settings = window.settings_dialog
     assert settings is not None and settings.isVisible()
     assert not settings.isModal() and settings.windowModality() == Qt.WindowModality.NonModal
-    window.halt_button.click()
+    settings.activateWindow()
+    QTest.keyClick(settings, Qt.Key.Key_Period, Qt.KeyboardModifier.ControlModifier)
     finish_run(qtbot, window)
     assert window.runs.state is not None and window.runs.state.status == "halted"
     settings.close()
