@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
@@ -337,9 +338,17 @@ class SummaryPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table)
 
-    def show_summary(self, summary: RunSummary) -> None:
-        """Show a finished run."""
+    def show_summary(
+        self,
+        summary: RunSummary,
+        approved: tuple[Decimal, Decimal] | None = None,
+        scale: str = "",
+    ) -> None:
+        """Show a finished run; `approved` = the approved (sell, buy) estimates, which is what
+        'planned' means on screen, and `scale` the buy scale's own figure."""
         self.model.set_rows(summary.rows)
+        sells, buys = approved or (summary.planned_sells, summary.planned_buys)
+        word = "approved" if approved is not None else "planned"
         colour = status_colour(summary.status).name()
         halted = f" — {summary.halted_reason}" if summary.halted_reason else ""
         drift = (
@@ -350,8 +359,8 @@ class SummaryPage(QWidget):
         self.totals.setText(
             f"<b>Run {summary.run_id}</b> · plan {summary.plan_id} · status "
             f"<b style='color:{colour}'>{summary.status.upper()}</b>{halted}<br>"
-            f"Sold {usd(summary.sell_proceeds)} of {usd(summary.planned_sells)} planned"
-            f" · bought {usd(summary.buy_spent)} of {usd(summary.planned_buys)} planned"
+            f"Sold {usd(summary.sell_proceeds)} of {usd(sells)} {word}"
+            f" · bought {usd(summary.buy_spent)} of {usd(buys)} {word}{scale}"
             f" · {summary.filled}/{summary.submitted} submitted orders filled in full"
             f"{f', {summary.partly_filled} partly' if summary.partly_filled else ''}"
             f" · slippage vs preview {signed_usd(summary.slippage_cost)} · {drift}"

@@ -21,6 +21,7 @@ from typing_extensions import override
 from console.domain.columns import Tone
 from console.domain.errors import InputError
 from console.domain.market import AccountSnapshot, OpenOrder
+from console.domain.orders import Side
 from console.domain.runstate import RunState
 from console.domain.summary import RunSummary
 from console.ui import fmt, prefs
@@ -404,7 +405,15 @@ class MainWindow(QMainWindow):
         self._message(f"Could not load {error.file}")
 
     def _summary_ready(self, summary: RunSummary) -> None:
-        self.summary_page.show_summary(summary)
+        state = self.runs.state
+        scale = ""
+        if state is not None and state.recomputed is not None:
+            scale = (
+                f" (buy scale {fmt.pct(state.recomputed.scale)}, approved "
+                f"{fmt.pct(state.recomputed.approved_scale)})"
+            )
+        approved = (self.runs.approved_planned(Side.SELL), self.runs.approved_planned(Side.BUY))
+        self.summary_page.show_summary(summary, approved if self.runs.started else None, scale)
         self.tabs.setCurrentIndex(TAB_SUMMARY)
 
     @override

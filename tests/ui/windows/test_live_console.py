@@ -197,6 +197,9 @@ def test_one_truth_during_and_after_a_run(
     qtbot.waitUntil(lambda: "finished" in window.review.buy_banner.text(), timeout=5000)
     assert f"of ${buys_planned:,.2f} approved" in window.progress.bars["buy"].format()
     assert "buy scale" in window.progress.phase.text()
+    qtbot.waitUntil(lambda: window.runs.summary is not None)
+    totals = window.summary_page.totals.text()
+    assert f"of ${buys_planned:,.2f} approved (buy scale 79.09 %, approved 100.00 %)" in totals
     # Planned buys in the preview's funding are still the approved preview's, not rescaled.
     buy_rows = window.review.buy_model.rows()
     assert [leg.client_order_id for leg in buy_rows] == [leg.client_order_id for leg in preview.buy]
