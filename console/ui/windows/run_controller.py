@@ -173,7 +173,13 @@ class RunController(QObject):
         scale = self._scale_text(state)
         left = self._runs.phase_time_left()
         timeout = f" · times out in {fmt.duration(left)}" if left is not None else ""
-        self._progress.set_phase(f"{state.phase} phase · {state.status}{timeout}{scale}{paused}")
+        if self._runs.running:
+            self._progress.set_phase(
+                f"{state.phase} phase · {state.status}{timeout}{scale}{paused}"
+            )
+        else:
+            ended = state.status.upper() if state.finished else "UNFINISHED"
+            self._progress.set_phase(f"Run finished: {ended}{scale}")
         self._progress.setToolTip(f"Run {state.run_id}")
         self.actions_changed.emit()
 
@@ -185,7 +191,6 @@ class RunController(QObject):
     def _run_finished(self, state: RunState) -> None:
         self._latest_state = state
         self._show_progress()
-        self._progress.set_phase(f"Run finished: {state.status.upper()}{self._scale_text(state)}")
         self.message.emit(f"Run finished: {state.status}")
         self.reapproval.hide()
         self._approval.retire(f"the run it started finished ({state.status})")
