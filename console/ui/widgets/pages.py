@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -249,6 +250,7 @@ class MonitorPage(QWidget):
         self.cancel_one.clicked.connect(self._ask_one)
         self.cancel_all.clicked.connect(self._ask_all)
         self.enabled = False
+        self.cancel_action: QAction | None = None
         if controls:
             bar = QHBoxLayout()
             bar.setContentsMargins(4, 2, 4, 0)
@@ -258,11 +260,19 @@ class MonitorPage(QWidget):
             layout.addLayout(bar)
             layout.addWidget(self.confirm)
             self.table.view.selectionModel().selectionChanged.connect(self.refresh_controls)
+            self.table.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+            self.cancel_action = QAction("Cancel this order…", self.table.view)
+            self.cancel_action.triggered.connect(self._ask_one)
+            self.table.view.addAction(self.cancel_action)
         else:
             for widget in (self.countdown, self.cancel_one, self.cancel_all):
                 widget.hide()
         layout.addWidget(self.table)
         self.set_running(False)
+
+    def set_countdown(self, text: str) -> None:
+        """The time left before the phase timeout cancels what is still open."""
+        self.countdown.setText(text)
 
     def set_running(self, running: bool) -> None:
         """Cancels are offered only while a run is executing."""
@@ -276,6 +286,8 @@ class MonitorPage(QWidget):
         """Enable the cancel buttons for open orders only."""
         selected = self.selected_open()
         self.cancel_one.setEnabled(self.enabled and bool(selected))
+        if self.cancel_action is not None:
+            self.cancel_action.setEnabled(self.enabled and bool(selected))
         self.cancel_all.setEnabled(self.enabled and bool(self.open_orders()))
 
     def open_orders(self) -> list[str]:

@@ -273,6 +273,14 @@ class MainWindow(QMainWindow):
         if clock is not None:
             self.strip.set_clock(clock, clock.is_open)
         self.run_control.tick()
+        left = self.runs.phase_time_left()
+        if left is not None and self.runs.phase is not None:
+            self.monitor.set_countdown(
+                f"{self.runs.phase.value} phase times out in {fmt.duration(left)}: what is still "
+                "open is then cancelled"
+            )
+        elif self.runs.paused:
+            self.monitor.set_countdown("paused for re-approval")
         self._update_actions()
         self.approval_label.setText(self._approval_text())
 

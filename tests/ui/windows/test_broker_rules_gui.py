@@ -139,3 +139,15 @@ def test_quote_age_and_precision_columns(qtbot: QtBot, make_env: Callable[..., E
     tip = by_key["est_qty"].tooltip
     assert tip is not None and str(googl.est_qty.normalize()) in (tip(googl) or "")
     assert Decimal(shown.rstrip("…").replace(",", "")) <= googl.est_qty
+
+
+def test_approve_is_disabled_while_the_account_cannot_trade(
+    qtbot: QtBot, make_env: Callable[..., Env]
+) -> None:
+    env = make_env("fast")
+    path = scenario_file(env.tmp, account={"status": "ACTIVE", "trading_blocked": True})
+    window = open_window(qtbot, make_env(path))
+    load(qtbot, window)
+    assert not window.acts.approve.isEnabled()
+    assert "the account cannot trade" in window.approve_button.toolTip()
+    assert "trading_blocked" in window.gate_notice.text.text()

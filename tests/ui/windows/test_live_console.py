@@ -8,7 +8,7 @@ import pytest
 import structlog
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -242,6 +242,8 @@ def test_operator_cancels_one_order_from_the_monitor(
     qtbot.waitUntil(lambda: bool(monitor.open_orders()), timeout=10_000)
     assert monitor.cancel_all.isEnabled()
     qtbot.waitUntil(lambda: "times out in" in window.progress.phase.text(), timeout=5000)
+    window._tick()
+    assert "phase times out in" in monitor.countdown.text()
     model = window.runs.monitor
     qtmodeltester.check(model)
     assert [c.key for c in model.columns][:2] == ["time", "age"]
@@ -251,7 +253,8 @@ def test_operator_cancels_one_order_from_the_monitor(
     view = monitor.table.view
     view.selectRow(monitor.table.proxy.mapFromSource(model.index(row, 0)).row())
     assert monitor.selected_open() == [coid]
-    monitor.cancel_one.click()
+    assert monitor.cancel_action is not None and monitor.cancel_action.isEnabled()
+    monitor.cancel_action.trigger()  # right-click > Cancel this order…
     assert monitor.confirm.isVisible()
     assert monitor.confirm.no.isDefault()
     monitor.confirm.yes.click()
@@ -279,3 +282,21 @@ def test_operator_cancels_one_order_from_the_monitor(
     # The event log (structlog, copied into the dock) records approvals and operator actions.
     logged = {entry["event"] for entry in logs}
     assert {"approval_given", "operator_cancel", "operator_halt", "approval_voided"} <= logged
+
+
+def test_ctrl_period_halts_while_an_export_dialog_is_open(
+    qtbot: QtBot, make_env: Callable[..., Env]
+) -> None:
+    window = open_window(qtbot, make_env("never_fill"))
+    load(qtbot, window)
+    approve(qtbot, window)
+    window.acts.run.trigger()
+    qtbot.waitUntil(lambda: window.runs.state is not None, timeout=10_000)
+    window.acts.export_csv.trigger()  # a file dialog in front of the window
+    dialogs = [d for d in window.findChildren(QFileDialog) if d.isVisible()]
+    assert dialogs
+    dialogs[-1].activateWindow()
+    QTest.keyClick(dialogs[-1], Qt.Key.Key_Period, Qt.KeyboardModifier.ControlModifier)
+    finish_run(qtbot, window)
+    assert window.runs.state is not None and window.runs.state.status == "halted"
+    dialogs[-1].reject()
