@@ -147,6 +147,7 @@ class OpenOrdersPanel(QWidget):
         layout.addWidget(self.table)
         self.table.view.selectionModel().selectionChanged.connect(self._selection)
         self.set_orders(())
+        self.hide()  # until a live preview lists the account's orders (replay never does)
 
     def set_orders(self, orders: tuple[OpenOrder, ...] | list[OpenOrder]) -> None:
         """List these orders (already filtered to the ones that are not this plan's)."""
@@ -160,7 +161,7 @@ class OpenOrdersPanel(QWidget):
             f"{'are' if n != 1 else 'is'} not this plan's.</b> A plan symbol with one is "
             "blocked (open_order): cancel it here or wait, then refresh (F5)."
         )
-        self.setVisible(True)
+        self.show()
         self._selection()
 
     def selected(self) -> OpenOrder | None:

@@ -97,13 +97,15 @@ class PhaseProgress(QWidget):
             layout.addWidget(bar, row, 1)
             self.bars[side] = bar
 
-    def set_progress(self, side: str, filled: Decimal, planned: Decimal) -> None:
-        """Show filled / planned notional of one phase."""
+    def set_progress(
+        self, side: str, filled: Decimal, planned: Decimal, label: str = "planned"
+    ) -> None:
+        """Show filled / planned notional of one phase (`label`: what `planned` is)."""
         bar = self.bars[side]
         ratio = Decimal(0) if planned <= 0 else min(Decimal(1), filled / planned)
         bar.setValue(int(ratio * PROGRESS_STEPS))
-        bar.setFormat(f"{usd(filled)} of {usd(planned)} approved ({fmt.pct(ratio, 0)})")
-        bar.setToolTip(f"{side} phase: filled notional of the approved estimate")
+        bar.setFormat(f"{usd(filled)} of {usd(planned)} {label} ({fmt.pct(ratio, 0)})")
+        bar.setToolTip(f"{side} phase: filled notional of the {label} estimate")
 
     def set_phase(self, text: str) -> None:
         """Show the run's phase and status."""

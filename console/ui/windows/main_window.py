@@ -256,6 +256,7 @@ class MainWindow(QMainWindow):
         self.approval.changed.connect(self._approval_changed)
         self.approval.voided.connect(lambda why: self._message(f"Approval void: {why}"))
         self.runs.run_finished.connect(self._run_ended)
+        self.runs.run_refused.connect(self._run_refused)
         self.runs.run_finished.connect(self._close_if_confirmed)
         self.error_panel.dismissed.connect(self.previews.dismiss_error)
 
@@ -395,6 +396,14 @@ class MainWindow(QMainWindow):
         self.review.update_live(state.legs)
         if self.review.showing_run:
             self.review.set_banner(self._run_banner(f"finished: {state.status}"))
+        self._update_actions()
+
+    def _run_refused(self, _why: str) -> None:
+        """A resume was refused after its journaled preview was shown: say it is not running."""
+        if self.review.showing_run:
+            self.review.set_banner(self._run_banner("not running: the resume was refused"))
+            self.new_preview_button.setText("Show the current preview")
+            self.new_preview_button.show()
         self._update_actions()
 
     def _cancel_open_order(self, order: OpenOrder) -> None:

@@ -168,7 +168,9 @@ class RunController(QObject):
             return
         for side in (Side.SELL, Side.BUY):
             filled, _now = phase_progress(state, side)
-            self._progress.set_progress(side.value, filled, self._runs.approved_planned(side))
+            self._progress.set_progress(
+                side.value, filled, self._runs.approved_planned(side), "approved"
+            )
         paused = " · paused for re-approval" if self._runs.paused else ""
         scale = self._scale_text(state)
         left = self._runs.phase_time_left()

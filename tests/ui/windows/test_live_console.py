@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import structlog
@@ -18,6 +19,14 @@ from console.ui import prefs
 from console.ui.viewmodels.approval_vm import ApprovalState
 from console.ui.windows.context import TAB_POSITIONS
 from tests.ui.conftest import Env, approve, finish_run, load, open_window
+
+
+@pytest.fixture
+def logs() -> Iterator[list[dict[str, Any]]]:
+    """Every structlog event of the test (what the event-log dock receives)."""
+    with structlog.testing.capture_logs() as captured:
+        yield captured
+
 
 pytestmark = [
     pytest.mark.qt_log_level_fail("WARNING"),
@@ -228,13 +237,10 @@ def test_operator_cancels_one_order_from_the_monitor(
     qtbot: QtBot,
     qtmodeltester: ModelTester,
     make_env: Callable[..., Env],
-    request: pytest.FixtureRequest,
+    logs: list[dict[str, Any]],
 ) -> None:
     env = make_env("never_fill")
     window = open_window(qtbot, env)
-    captured = structlog.testing.capture_logs()
-    logs = captured.__enter__()
-    request.addfinalizer(lambda: captured.__exit__(None, None, None))
     load(qtbot, window)
     approve(qtbot, window)
     window.acts.run.trigger()
@@ -300,3 +306,25 @@ def test_ctrl_period_halts_while_an_export_dialog_is_open(
     finish_run(qtbot, window)
     assert window.runs.state is not None and window.runs.state.status == "halted"
     dialogs[-1].reject()
+
+
+def test_a_refused_resume_says_so_inline(qtbot: QtBot, make_env: Callable[..., Env]) -> None:
+    env = make_env("never_fill")
+    window = open_window(qtbot, env)
+    load(qtbot, window)
+    approve(qtbot, window)
+    window.acts.run.trigger()
+    qtbot.waitUntil(lambda: bool(window.monitor.open_orders()), timeout=10_000)
+    qtbot.waitUntil(lambda: window.runs.running)
+    state = window.runs.state
+    assert state is not None
+    # A second console on the same journal: the first one holds the run lock.
+    other = open_window(qtbot, make_env("never_fill", journal=env.tmp / "journal.sqlite"))
+    other.run_control.resume(state.run_id)
+    qtbot.waitUntil(other.notice.isVisible, timeout=10_000)
+    assert "Run refused" in other.notice.text.text()
+    assert "not running" in other.review.sell_banner.text()
+    assert other.new_preview_button.isVisible()
+    assert not other.runs.running
+    window.acts.halt.trigger()
+    finish_run(qtbot, window)
