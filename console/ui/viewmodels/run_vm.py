@@ -120,8 +120,14 @@ AGE_COLUMN: ColumnSpec[MonitorRow] = ColumnSpec(
 
 def monitor_columns() -> tuple[ColumnSpec[MonitorRow], ...]:
     """The live monitor's columns: the monitor spec in window units, the order age second."""
-    columns = list(window_columns(MONITOR.window_columns()))
-    return (columns[0], AGE_COLUMN, *columns[1:])
+    by_key = {column.key: column for column in window_columns(MONITOR.window_columns())}
+    first = [by_key.pop(key) for key in MONITOR_FIRST if key in by_key]
+    return (first[0], AGE_COLUMN, *first[1:], *by_key.values())
+
+
+# Status right after the symbol, so it is in view at the window's 1024 px minimum.
+MONITOR_FIRST = ("time", "symbol", "side", "status", "order", "filled_qty", "filled_avg_price",
+                 "filled_notional")  # fmt: skip
 
 
 def approved_planned(legs: tuple[Any, ...], side: Side) -> Decimal:

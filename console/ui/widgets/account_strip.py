@@ -57,7 +57,8 @@ class AccountStrip(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(14)
-        self.broker = QLabel(f"Broker: <b>{broker}</b>")
+        self.broker = QLabel(f"<b>{broker}</b>")
+        self.broker.setToolTip(f"Broker: {broker}")
         self.mode = QLabel(mode)
         self.mode.setObjectName("modeBadge")
         self.mode.setStyleSheet(_BADGE + css_badge(MODE_TONES.get(mode, Tone.MUTED)))
@@ -106,8 +107,13 @@ class AccountStrip(QFrame):
     def set_health(self, state: str, age: float | None) -> None:
         """Stream health as colour and text: state and the age of the last update."""
         tone, text = HEALTH_STYLES.get(state, HEALTH_STYLES["idle"])
-        age_text = "no updates yet" if age is None else f"last update {fmt.duration(age)} ago"
-        self.health.setText(f"● {text} · {age_text}")
+        if state == "idle":
+            self.health.setText("● idle")  # no run: the age of the last update says nothing
+            last = "" if age is None else f" · last update {fmt.duration(age)} ago"
+            self.health.setToolTip(f"● idle: no run{last}")
+        else:
+            age_text = "no updates yet" if age is None else f"updated {fmt.duration(age)} ago"
+            self.health.setText(f"● {text} · {age_text}")
         self.health.setProperty("state", state)
         self.health.setStyleSheet(css_colour(tone) + "font-weight:bold;")
 
