@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
@@ -331,8 +333,9 @@ class SummaryPage(QWidget):
 
     def __init__(self, settings: QSettings | None) -> None:
         super().__init__()
+        self.approved: dict[str, Leg] = {}
         self.model: RecordTableModel[SummaryRow] = RecordTableModel(
-            window_columns(SUMMARY.window_columns()), key=lambda row: row.client_order_id
+            self._columns(), key=lambda row: row.client_order_id
         )
         self.table = RecordTable("summary", self.model, settings, statuses=RUN_STATUSES)
         self.totals = QLabel("No run yet.")
@@ -350,14 +353,41 @@ class SummaryPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table)
 
+    def _columns(self) -> tuple[ColumnSpec[SummaryRow], ...]:
+        """The summary's window columns; 'planned' reads the approved leg when one is known."""
+
+        def planned(key: str, row: SummaryRow) -> Decimal | None:
+            leg = self.approved.get(row.client_order_id)
+            if leg is None:
+                return row.planned_qty if key == "planned_qty" else row.planned_notional
+            return leg.est_qty if key == "planned_qty" else leg.est_notional
+
+        def rescaled(row: SummaryRow) -> str | None:
+            leg = self.approved.get(row.client_order_id)
+            if leg is None or leg.est_notional == row.planned_notional:
+                return None
+            return f"approved {usd(leg.est_notional)}; rescaled to {usd(row.planned_notional)}"
+
+        columns: list[ColumnSpec[SummaryRow]] = []
+        for column in window_columns(SUMMARY.window_columns()):
+            if column.key in ("planned_qty", "planned_notional"):
+                column = dataclasses.replace(
+                    column, value=functools.partial(planned, column.key), tooltip=rescaled
+                )
+            columns.append(column)
+        return tuple(columns)
+
     def show_summary(
         self,
         summary: RunSummary,
         approved: tuple[Decimal, Decimal] | None = None,
         scale: str = "",
+        approved_legs: Sequence[Leg] = (),
     ) -> None:
         """Show a finished run; `approved` = the approved (sell, buy) estimates, which is what
-        'planned' means on screen, and `scale` the buy scale's own figure."""
+        'planned' means on screen, `scale` the buy scale's own figure and `approved_legs` the
+        run's approved legs (each row's planned qty and notional)."""
+        self.approved = {leg.client_order_id: leg for leg in approved_legs}
         self.model.set_rows(summary.rows)
         sells, buys = approved or (summary.planned_sells, summary.planned_buys)
         word = "approved" if approved is not None else "planned"

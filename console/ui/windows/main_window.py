@@ -430,7 +430,13 @@ class MainWindow(QMainWindow):
                 f"{fmt.pct(state.recomputed.approved_scale)})"
             )
         approved = (self.runs.approved_planned(Side.SELL), self.runs.approved_planned(Side.BUY))
-        self.summary_page.show_summary(summary, approved if self.runs.started else None, scale)
+        started = self.runs.started
+        self.summary_page.show_summary(
+            summary,
+            approved if started is not None else None,
+            scale,
+            started.legs if started is not None else (),
+        )
         self.tabs.setCurrentIndex(TAB_SUMMARY)
 
     @override

@@ -210,6 +210,12 @@ def test_one_truth_during_and_after_a_run(
     qtbot.waitUntil(lambda: window.runs.summary is not None)
     totals = window.summary_page.totals.text()
     assert f"of ${buys_planned:,.2f} approved (buy scale 79.09 %, approved 100.00 %)" in totals
+    # Per leg too: the summary's planned notional is the approved one, the rescaled in the tip.
+    columns = {c.key: c for c in window.summary_page.model.columns}
+    for row in window.summary_page.model.rows():
+        leg = next(leg for leg in preview.legs if leg.client_order_id == row.client_order_id)
+        assert columns["planned_notional"].value(row) == leg.est_notional
+    qtmodeltester.check(window.summary_page.model)
     # Planned buys in the preview's funding are still the approved preview's, not rescaled.
     buy_rows = window.review.buy_model.rows()
     assert [leg.client_order_id for leg in buy_rows] == [leg.client_order_id for leg in preview.buy]
