@@ -18,7 +18,7 @@ from console.domain.orders import Side
 from console.ui import prefs
 from console.ui.viewmodels.approval_vm import ApprovalState
 from console.ui.windows.context import TAB_POSITIONS
-from tests.ui.conftest import Env, approve, finish_run, load, open_window
+from tests.ui.conftest import Env, FakeClock, approve, finish_run, load, open_window
 
 
 @pytest.fixture
@@ -332,5 +332,23 @@ def test_a_refused_resume_says_so_inline(qtbot: QtBot, make_env: Callable[..., E
     assert "not running" in other.review.sell_banner.text()
     assert other.new_preview_button.isVisible()
     assert not other.runs.running
+    window.acts.halt.trigger()
+    finish_run(qtbot, window)
+
+
+def test_a_silent_stream_turns_red_logs_and_notifies(
+    qtbot: QtBot, make_env: Callable[..., Env], logs: list[dict[str, Any]]
+) -> None:
+    clock = FakeClock()
+    window = open_window(qtbot, make_env("never_fill", clock=clock))
+    load(qtbot, window)
+    approve(qtbot, window)
+    window.acts.run.trigger()
+    qtbot.waitUntil(lambda: bool(window.monitor.open_orders()), timeout=10_000)
+    clock.advance(31)  # no order update for 31 s while orders are open
+    window._tick()
+    assert window.strip.health.property("state") == "red"
+    assert any(title == "Order updates silent" for title, _ in window.notifier.sent)
+    assert any(e["event"] == "stream_health" and e["state"] == "red" for e in logs)
     window.acts.halt.trigger()
     finish_run(qtbot, window)
