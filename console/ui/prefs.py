@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -66,4 +67,28 @@ def live_trading(settings: QSettings) -> bool:
 def set_live_trading(settings: QSettings, on: bool) -> None:
     """Persist the live-trading opt-in."""
     settings.setValue(LIVE_KEY, on)
+    settings.sync()
+
+
+APPROVER_KEY = "approval/approver_name"
+
+
+def default_approver() -> str:
+    """The OS user name (the approver when none is set)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment or the password database
+        return "operator"
+
+
+def approver_name(settings: QSettings) -> str:
+    """The name recorded as approved_by (the OS user unless set)."""
+    value = settings.value(APPROVER_KEY, "")
+    text = str(value).strip() if value is not None else ""
+    return text or default_approver()
+
+
+def set_approver_name(settings: QSettings, name: str) -> None:
+    """Remember the approver's name."""
+    settings.setValue(APPROVER_KEY, name.strip())
     settings.sync()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,7 +108,8 @@ def make_env(tmp_path: Path, qloop: asyncio.AbstractEventLoop) -> Iterator[Calla
         wrap: Callable[[SimBroker], Broker] | None = None,
         journal: Path | None = None,
     ) -> Env:
-        sim = create_sim_broker(str(DATA / f"{scenario}.json"), state)
+        path = scenario if scenario.endswith(".json") else str(DATA / f"{scenario}.json")
+        sim = create_sim_broker(path, state)
         broker: Broker = wrap(sim) if wrap is not None else sim
         gateway = BrokerGateway(broker, timeout=5.0)
         store = SqliteJournal(journal or tmp_path / "journal.sqlite")
@@ -137,6 +139,15 @@ def make_env(tmp_path: Path, qloop: asyncio.AbstractEventLoop) -> Iterator[Calla
                 break
             QApplication.processEvents()
         env.journal.close()
+
+
+def scenario_file(tmp: Path, base: str = "fast", **changes: Any) -> str:
+    """A copy of a test scenario with top-level keys changed (market_open, open_orders, ...)."""
+    data = json.loads((DATA / f"{base}.json").read_text(encoding="utf-8"))
+    data.update(changes)
+    path = tmp / f"{base}-{len(list(tmp.glob('*.json')))}.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return str(path)
 
 
 def open_window(qtbot: QtBot, env: Env) -> MainWindow:

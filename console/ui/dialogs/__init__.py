@@ -1,1 +1,1 @@
-"""Non-modal dialogs (always open(), never exec()): approval, re-approval, questions, settings."""
+"""Modeless dialogs (shown with show(), never exec() nor open()): approval, questions, settings."""

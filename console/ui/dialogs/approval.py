@@ -21,6 +21,7 @@ from console.ui import fmt
 from console.ui.dialogs.common import bold as _bold
 from console.ui.palette import css_colour
 from console.ui.viewmodels.approval_vm import ApprovalFacts
+from console.ui.viewmodels.units import usd
 
 
 class ApprovalDialog(QDialog):
@@ -31,6 +32,8 @@ class ApprovalDialog(QDialog):
         facts: ApprovalFacts,
         time_left: Callable[[], float],
         parent: QWidget | None = None,
+        *,
+        approver: str = "",
     ) -> None:
         super().__init__(parent)
         self.setObjectName("approvalDialog")
@@ -49,13 +52,12 @@ class ApprovalDialog(QDialog):
         form.addRow("Preview digest:", _bold(facts.short_digest))
         form.addRow("Attempt:", QLabel(str(facts.attempt)))
         form.addRow("Account:", QLabel(f"{facts.account_id} ({facts.mode})"))
-        form.addRow(
-            "Sell phase:", _bold(f"{facts.sells_ready} orders · {fmt.money(facts.sells_total)}")
-        )
+        form.addRow("Sell phase:", _bold(f"{facts.sells_ready} orders · {usd(facts.sells_total)}"))
         form.addRow(
             "Buy phase:",
             _bold(
-                f"{facts.buys_ready} orders · {fmt.money(facts.buys_total)} (scale {facts.scale})"
+                f"{facts.buys_ready} orders · {usd(facts.buys_total)} "
+                f"(buy scale {fmt.pct(facts.scale)})"
             ),
         )
         form.addRow("Holds:", QLabel(str(facts.holds)))
@@ -69,6 +71,12 @@ class ApprovalDialog(QDialog):
         self.countdown = QLabel()
         self.countdown.setObjectName("ttlCountdown")
         form.addRow("Preview valid for:", self.countdown)
+        self.approver = QLineEdit(approver)
+        self.approver.setObjectName("approverName")
+        self.approver.setMaxLength(80)
+        self.approver.setToolTip("Recorded as approved_by in the journal (remembered)")
+        self.approver.textChanged.connect(self._update)
+        form.addRow("Approved &by:", self.approver)
         self.code: QLineEdit | None = None
         if facts.mode == "LIVE":
             self.code = QLineEdit()
@@ -107,9 +115,13 @@ class ApprovalDialog(QDialog):
 
     def can_approve(self) -> bool:
         """TTL left and, for LIVE, the right code typed."""
-        if self._time_left() <= 0:
+        if self._time_left() <= 0 or not self.approver_name():
             return False
         return self.code is None or self.code.text() == self.facts.confirm_code
+
+    def approver_name(self) -> str:
+        """The name typed in 'Approved by'."""
+        return self.approver.text().strip()
 
     def _update(self, *_: object) -> None:
         left = self._time_left()

@@ -26,16 +26,23 @@ def ask(
     no: str = "Cancel",
     on_no: Callable[[], None] | None = None,
     name: str = "question",
+    default_yes: bool = True,
 ) -> QMessageBox:
-    """A non-modal question (open(), never exec()); the callbacks run when it is answered."""
+    """A modeless question (show(), never exec() nor open()); the callbacks run when answered.
+
+    Modeless, so the main window's HALT button and Ctrl+. keep working while it is open;
+    `default_yes=False` makes the safe answer (`no`) the default button.
+    """
     box = QMessageBox(parent)
     box.setObjectName(name)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle(title)
     box.setText(text)
     yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
-    box.addButton(no, QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(yes_button)
+    no_button = box.addButton(no, QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(yes_button if default_yes else no_button)
+    box.setEscapeButton(no_button)
+    box.setWindowModality(Qt.WindowModality.NonModal)
 
     def answered(_: int) -> None:
         if box.clickedButton() is yes_button:
@@ -45,5 +52,5 @@ def ask(
         box.deleteLater()
 
     box.finished.connect(answered)
-    box.open()
+    box.show()
     return box

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+import structlog
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.domain.money import ZERO, add, div
@@ -16,6 +17,7 @@ from console.domain.preview_model import LegStatus, Preview
 from console.ui import fmt
 
 Clock = Callable[[], float]
+log = structlog.get_logger(__name__)
 
 
 class ApprovalState(StrEnum):
@@ -186,6 +188,13 @@ class ApprovalViewModel(QObject):
         self.reason = ""
         self._expires_at = self._clock() + self.ttl
         self._ticker.start()
+        log.info(
+            "approval_given",
+            plan_id=preview.plan_id,
+            digest=preview.preview_digest[:12],
+            attempt=preview.attempt,
+            approved_by=approved_by,
+        )
         self.changed.emit()
 
     def void(self, reason: str) -> None:
@@ -195,6 +204,18 @@ class ApprovalViewModel(QObject):
         self.state = ApprovalState.VOID
         self.reason = reason
         self._ticker.stop()
+        log.warning("approval_voided", reason=reason)
+        self.changed.emit()
+        self.voided.emit(reason)
+
+    def retire(self, reason: str) -> None:
+        """A run of the approval ended (or was refused): it can never start anything again."""
+        if self.state not in (ApprovalState.APPROVED, ApprovalState.USED):
+            return
+        self.state = ApprovalState.VOID
+        self.reason = reason
+        self._ticker.stop()
+        log.info("approval_voided", reason=reason)
         self.changed.emit()
         self.voided.emit(reason)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import structlog
@@ -10,8 +11,9 @@ from PySide6.QtCore import QObject, Signal
 
 from console.domain.config import Settings
 from console.domain.errors import InputError
-from console.domain.market import AccountSnapshot
+from console.domain.market import AccountSnapshot, MarketClock, OpenOrder
 from console.domain.plan import LoadedPlan
+from console.domain.preview import account_gate, clock_refusal, run_refusal
 from console.domain.preview_model import Preview
 from console.domain.rows import WeightBar
 from console.engine.gateway import BrokerGateway
@@ -58,6 +60,7 @@ class PreviewViewModel(QObject):
         self.preview: Preview | None = None
         self.preview_at = 0.0
         self.account: AccountSnapshot | None = None
+        self.account_at = 0.0
         self.error: InputError | None = None
         self.busy = False
 
@@ -84,6 +87,67 @@ class PreviewViewModel(QObject):
     def targets(self) -> dict[str, Decimal]:
         """Target weight by symbol."""
         return {bar.symbol: bar.target for bar in self.weights()}
+
+    def clock_now(self) -> MarketClock | None:
+        """The broker's clock as of now: the snapshot's clock moved on by the time since it."""
+        account = self.account
+        if account is None or account.clock is None or account.clock.timestamp is None:
+            return None
+        clock = account.clock
+        assert clock.timestamp is not None
+        now = clock.timestamp + timedelta(seconds=max(0.0, self._clock() - self.account_at))
+        is_open = clock.is_open
+        if is_open and clock.next_close is not None and now >= clock.next_close:
+            is_open = False
+        if not is_open and clock.next_open is not None and now >= clock.next_open:
+            return None  # it opened since: only a refresh can tell the next close
+        return clock.model_copy(update={"timestamp": now, "is_open": is_open})
+
+    def gate_refusal(self) -> str | None:
+        """Why Approve is disabled now: the market is closed or near the close, or the account
+        cannot trade (the preview's gate, re-checked against the clock as time passes)."""
+        preview = self.preview
+        if preview is None:
+            return None
+        clock = self.clock_now()
+        if clock is None:
+            return run_refusal(preview)
+        reasons = [why for why in (clock_refusal(clock, self.settings),) if why]
+        blocked = account_gate(preview.account)
+        if blocked is not None:
+            reasons.append(blocked.message)
+        return "; ".join(reasons) if reasons else None
+
+    def foreign_open_orders(self) -> list[OpenOrder]:
+        """The account's working orders that are not this plan's (another tool, by hand)."""
+        account = self.account
+        if account is None:
+            return []
+        prefix = ""
+        if self.preview is not None:
+            prefix = f"pc-{self.preview.plan_digest[:12]}-"
+        return [
+            o for o in account.open_orders if not (prefix and o.client_order_id.startswith(prefix))
+        ]
+
+    async def cancel_open_order(self, order: OpenOrder) -> bool:
+        """Cancel one working order that is not this plan's (confirmed by the operator), then
+        refresh the preview so its legs see the change."""
+        log.warning(
+            "operator_cancel_open_order",
+            symbol=order.symbol,
+            side=order.side,
+            client_order_id=order.client_order_id,
+            broker_order_id=order.broker_order_id,
+        )
+        try:
+            await self.gateway.cancel_order(order.broker_order_id)
+        except BrokerError as exc:
+            log.error("cancel_open_order_failed", error=str(exc))
+            self.message.emit(f"Could not cancel the {order.symbol} order: {exc}")
+            return False
+        self.message.emit(f"Cancel sent for the {order.side} order of {order.symbol}")
+        return await self.refresh()
 
     def previous_runs(self) -> int:
         """Runs of the loaded plan already in the journal."""
@@ -127,8 +191,7 @@ class PreviewViewModel(QObject):
         self._set_busy(True)
         try:
             if self.loaded is None:
-                self.account = await fetch_snapshot(self.gateway, [])
-                self.account_changed.emit()
+                self.set_account(await fetch_snapshot(self.gateway, []))
                 return True
             preview = await build_preview(self.gateway, self.journal, self.loaded, self.settings)
         except BrokerError as exc:
@@ -146,9 +209,14 @@ class PreviewViewModel(QObject):
         """Hide the last load error."""
         self.error = None
 
+    def set_account(self, snapshot: AccountSnapshot) -> None:
+        """A fresh account read (a refresh, or after a phase of a run)."""
+        self.account = snapshot
+        self.account_at = self._clock()
+        self.account_changed.emit()
+
     def _set_preview(self, preview: Preview) -> None:
         self.preview = preview
         self.preview_at = self._clock()
-        self.account = preview.account
         self.preview_changed.emit()
-        self.account_changed.emit()
+        self.set_account(preview.account)

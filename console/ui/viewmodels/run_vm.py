@@ -6,36 +6,45 @@ import asyncio
 import time
 from collections.abc import Callable, Coroutine
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 import structlog
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from console.domain.columns import MONITOR
+from console.domain import formatting as f
+from console.domain.columns import MONITOR, Align, ColumnSpec
 from console.domain.config import Settings
 from console.domain.events import (
+    ApprovalGiven,
     FundingRecomputed,
     OrderIntent,
     OrderSubmitted,
     OrderUnknown,
     OrderUpdate,
+    PhaseCompleted,
+    PhaseStarted,
     RecordedEvent,
     RunStarted,
+    StreamStatus,
 )
 from console.domain.fold import RunFolder
 from console.domain.market import AccountSnapshot
-from console.domain.preview_model import Preview
+from console.domain.money import ZERO, add, cents_half_up
+from console.domain.orders import Side
+from console.domain.preview_model import LegStatus, Preview
 from console.domain.rows import MonitorRow
 from console.domain.runstate import RunState
 from console.domain.summary import RunSummary as SummaryView
 from console.domain.summary import compute_summary
 from console.engine.executor import ExecutorTuning, PhaseExecutor, ReapprovalGate, RunObserver
 from console.engine.gateway import BrokerGateway
-from console.engine.ports import BrokerError, Journal, RunSummary
+from console.engine.ports import BrokerError, Journal, RunRefusedError, RunSummary
 from console.engine.session import fetch_snapshot
 from console.engine.tasks import TaskGroup
 from console.ui.models.table_model import RecordTableModel
 from console.ui.viewmodels.approval_vm import Clock
+from console.ui.viewmodels.units import window_columns
 
 log = structlog.get_logger(__name__)
 
@@ -44,8 +53,17 @@ AMBER_AFTER = 10.0
 RED_AFTER = 30.0
 
 
+class OrderCanceller(Protocol):
+    """The executor's order flow: cancels orders of the run and journals their outcome."""
+
+    async def cancel(self, coids: list[str], why: str, started_at: datetime) -> list[str]: ...
+
+
 class Executor(Protocol):
     """What the run view-model needs of a PhaseExecutor."""
+
+    @property
+    def orders(self) -> OrderCanceller: ...
 
     @property
     def run_id(self) -> str | None: ...
@@ -82,6 +100,50 @@ def executor_factory(
     return build
 
 
+def _order_age(row: MonitorRow) -> int | None:
+    """Seconds since the order's intent: to its last update once terminal, else to now."""
+    if row.first_seen is None:
+        return None
+    end = row.leg.updated_at if row.leg.is_terminal and row.leg.updated_at else f.utc_now()
+    return max(0, int((end - row.first_seen).total_seconds()))
+
+
+def _age_text(seconds: Any) -> str:
+    return f.NONE if seconds is None else f.duration(float(seconds))
+
+
+AGE_COLUMN: ColumnSpec[MonitorRow] = ColumnSpec(
+    "age", "Age", _order_age, _age_text, Align.RIGHT, width=56,
+    tooltip=lambda row: "time since the order was sent (to its final state once it has one)",
+)  # fmt: skip
+
+
+def monitor_columns() -> tuple[ColumnSpec[MonitorRow], ...]:
+    """The live monitor's columns: the monitor spec in window units, the order age second."""
+    by_key = {column.key: column for column in window_columns(MONITOR.window_columns())}
+    first = [by_key.pop(key) for key in MONITOR_FIRST if key in by_key]
+    return (first[0], AGE_COLUMN, *first[1:], *by_key.values())
+
+
+# Status right after the symbol, so it is in view at the window's 1024 px minimum.
+MONITOR_FIRST = ("time", "symbol", "side", "status", "order", "filled_qty", "filled_avg_price",
+                 "filled_notional")  # fmt: skip
+
+
+def approved_planned(legs: tuple[Any, ...], side: Side) -> Decimal:
+    """The approved estimate of one phase: est_notional of its ready legs, half-up to cents."""
+    return cents_half_up(
+        add(
+            ZERO,
+            *(
+                leg.est_notional or ZERO
+                for leg in legs
+                if leg.side is side and leg.status is LegStatus.READY
+            ),
+        )
+    )
+
+
 class RunViewModel(QObject):
     """Feeds every journaled event through RunFolder and shows the folded state, coalesced."""
 
@@ -92,6 +154,10 @@ class RunViewModel(QObject):
     summary_ready = Signal(SummaryView)
     reapproval_requested = Signal(FundingRecomputed)
     reapproval_resolved = Signal(bool)
+    run_refused = Signal(str)
+    account_refreshed = Signal(AccountSnapshot)
+    stream_changed = Signal(str, str)
+    phase_changed = Signal(str)
 
     def __init__(
         self,
@@ -101,6 +167,7 @@ class RunViewModel(QObject):
         tasks: TaskGroup,
         *,
         clock: Clock = time.monotonic,
+        phase_timeout: float = 300.0,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -109,9 +176,17 @@ class RunViewModel(QObject):
         self._factory = factory
         self._tasks = tasks
         self._clock = clock
+        self.phase_timeout = phase_timeout
         self.monitor: RecordTableModel[MonitorRow] = RecordTableModel(
-            MONITOR.window_columns(), key=lambda row: row.key, parent=self
+            monitor_columns(), key=lambda row: row.key, parent=self
         )
+        self.started: RunStarted | None = None
+        self.approved_by = ""
+        self.approved_at: datetime | None = None
+        self.phase: Side | None = None
+        self._phase_started_at = 0.0
+        self.stream_state = "ok"
+        self.account_after: AccountSnapshot | None = None
         self.state: RunState | None = None
         self.summary: SummaryView | None = None
         self.executor: Executor | None = None
@@ -128,6 +203,9 @@ class RunViewModel(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.flush)
+        self._ages = QTimer(self)
+        self._ages.setInterval(1000)
+        self._ages.timeout.connect(self.refresh_ages)
 
     # -- queries -------------------------------------------------------------------------
     @property
@@ -143,6 +221,16 @@ class RunViewModel(QObject):
     def unfinished_runs(self) -> list[RunSummary]:
         """Runs in the journal that never completed (offered for resume)."""
         return [run for run in self.journal.runs() if run.status == "running"]
+
+    def phase_time_left(self) -> float | None:
+        """Seconds until the current phase times out (None outside a phase or a run)."""
+        if not self.running or self.phase is None or self.paused:
+            return None
+        return max(0.0, self.phase_timeout - (self._clock() - self._phase_started_at))
+
+    def approved_planned(self, side: Side) -> Decimal:
+        """The approved estimate of a phase (what 'planned' means on screen), 0 before a run."""
+        return approved_planned(self.started.legs, side) if self.started is not None else ZERO
 
     def health(self) -> tuple[str, float | None]:
         """Stream health (ok, amber, red, paused or idle) and seconds since the last update."""
@@ -167,9 +255,23 @@ class RunViewModel(QObject):
         event = recorded.event
         if isinstance(event, RunStarted):
             self._reset()
+            self.started = event
         self._folder.apply(recorded)
-        if isinstance(event, RunStarted):
+        if isinstance(event, ApprovalGiven) and event.scope == "run":
+            self.approved_by, self.approved_at = event.approved_by, recorded.ts
             self.run_started.emit(recorded.run_id)
+        elif isinstance(event, PhaseStarted):
+            self.phase, self._phase_started_at = event.phase, self._clock()
+            self.phase_changed.emit(event.phase.value)
+        elif isinstance(event, PhaseCompleted):
+            self.phase = None
+            self.phase_changed.emit("")
+            if self._active:
+                self.refresh_account()
+        elif isinstance(event, StreamStatus):
+            self.stream_state = event.state
+            log.warning("stream_status", state=event.state, detail=event.detail)
+            self.stream_changed.emit(event.state, event.detail)
         if isinstance(event, OrderIntent):
             self._first_seen.setdefault(event.client_order_id, recorded.ts)
             self._touched[event.client_order_id] = None
@@ -182,6 +284,9 @@ class RunViewModel(QObject):
         self._schedule()
 
     def _reset(self) -> None:
+        self.started = None
+        self.approved_by, self.approved_at, self.phase = "", None, None
+        self.stream_state = "ok"
         self._folder = RunFolder()
         self._touched.clear()
         self._first_seen.clear()
@@ -212,6 +317,50 @@ class RunViewModel(QObject):
             self.monitor.upsert_rows(rows)
         self.state = state
         self.state_changed.emit(state)
+
+    def refresh_ages(self) -> None:
+        """Repaint the age of every order that may still be working (once a second)."""
+        folder = self._folder
+        rows = [
+            row
+            for row in self.monitor.rows()
+            if (leg := folder.leg(row.key)) is not None and not leg.is_terminal
+        ]
+        if rows:
+            self.monitor.upsert_rows(rows)
+
+    def refresh_account(self) -> None:
+        """Read the account again (after a phase, at the end); `account_refreshed` tells."""
+        symbols = [leg.symbol for leg in self.started.legs] if self.started is not None else []
+        self._tasks.spawn(self._read_account(symbols), name="run-account")
+
+    async def _read_account(self, symbols: list[str]) -> AccountSnapshot | None:
+        try:
+            snapshot = await fetch_snapshot(self.gateway, symbols)
+        except BrokerError as exc:
+            log.warning("account_refresh_failed", error=str(exc))
+            return None
+        self.account_after = snapshot
+        self.account_refreshed.emit(snapshot)
+        return snapshot
+
+    def cancel_orders(self, coids: list[str]) -> None:
+        """The operator cancels orders of the running run (journaled with reason 'operator')."""
+        executor = self.executor
+        if executor is None or not self.running or not coids:
+            return
+        log.warning("operator_cancel", run_id=executor.run_id, orders=coids)
+        started = self.state.started_at if self.state is not None else f.utc_now()
+        self._tasks.spawn(self._cancel(executor, list(coids), started), name="operator-cancel")
+
+    async def _cancel(self, executor: Executor, coids: list[str], started: datetime) -> None:
+        try:
+            still_open = await executor.orders.cancel(coids, "operator", started)
+        except Exception as exc:  # a failed cancel must not break the run; the log says it
+            log.exception("operator_cancel_failed", error=str(exc))
+            return
+        if still_open:
+            log.warning("operator_cancel_unconfirmed", orders=still_open)
 
     # -- ReapprovalGate ------------------------------------------------------------------
     async def reapprove(self, recomputed: FundingRecomputed) -> bool:
@@ -245,12 +394,13 @@ class RunViewModel(QObject):
         executor = self._factory(self, self, approved_by)
         self._begin(executor, executor.start(preview, plan_source=plan_source), "run-start")
 
-    def resume(self, run_id: str) -> None:
+    def resume(self, run_id: str, approved_by: str = "gui resume") -> None:
         """Continue an unfinished run from the journal."""
         self._reset()
         for recorded in self.journal.events(run_id):
             self.on_event(recorded)
-        executor = self._factory(self, self, "gui resume")
+        log.info("operator_resume", run_id=run_id, by=approved_by)
+        executor = self._factory(self, self, approved_by)
         self._begin(executor, executor.resume(run_id), "run-resume")
 
     def _begin(self, executor: Executor, work: Coroutine[Any, Any, RunState], name: str) -> None:
@@ -261,6 +411,7 @@ class RunViewModel(QObject):
         self._started_at = self._clock()
         self.last_update_at = None
         self._active = True
+        self._ages.start()
         self.task = self._tasks.spawn(self._drive(work), name=name)
 
     async def _drive(self, work: Coroutine[Any, Any, RunState]) -> RunState | None:
@@ -268,31 +419,43 @@ class RunViewModel(QObject):
             final = await work
         except asyncio.CancelledError:
             self._active = False
+            self._ages.stop()
             log.warning("run_interrupted", run_id=self.executor.run_id if self.executor else None)
             raise
+        except RunRefusedError as exc:  # nothing journaled, nothing sent: said inline
+            self._active = False
+            self._ages.stop()
+            log.warning("run_refused", reason=str(exc))
+            self.run_refused.emit(str(exc))
+            return None
         except Exception as exc:
             self._active = False
+            self._ages.stop()
             log.exception("run_failed", error=str(exc))
             self.flush()
             self.run_failed.emit(f"{type(exc).__name__}: {exc}")
             return None
         self._active = False
+        self._ages.stop()
+        self.phase = None
         self.flush()
+        self.refresh_ages_final()
         self.state = final
         self.run_finished.emit(final)
-        after: AccountSnapshot | None = None
-        try:
-            after = await fetch_snapshot(self.gateway, [leg.symbol for leg in final.legs])
-        except BrokerError as exc:
-            log.warning("post_run_snapshot_failed", error=str(exc))
+        after = await self._read_account([leg.symbol for leg in final.legs])
         self.summary = compute_summary(final, after)
         self.summary_ready.emit(self.summary)
         return final
+
+    def refresh_ages_final(self) -> None:
+        """Every row once more at the end, so each age stops at the order's final state."""
+        self.monitor.upsert_rows(self.monitor.rows())
 
     def halt(self, reason: str = "operator halt") -> None:
         """Kill switch: stop submitting, cancel open orders; a pending re-approval is declined."""
         if self.executor is None or not self.running:
             return
+        log.warning("operator_halt", run_id=self.executor.run_id, reason=reason)
         self.executor.halt(reason)
         self.resolve_reapproval(False)
 

@@ -8,9 +8,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from console.domain.columns import Tone
-from console.domain.market import AccountSnapshot
+from console.domain.formatting import hours_minutes
+from console.domain.market import AccountSnapshot, MarketClock
 from console.ui import fmt
 from console.ui.palette import css_badge, css_colour
+from console.ui.viewmodels.units import usd
+from console.ui.widgets.inline import ElidedLabel
 
 MODE_TONES = {"SIM": Tone.MUTED, "PAPER": Tone.INFO, "LIVE": Tone.BAD}
 HEALTH_STYLES = {
@@ -30,6 +33,20 @@ def _value_label(name: str) -> QLabel:
     return label
 
 
+def market_text(clock: MarketClock | None, market_open: bool) -> tuple[str, Tone]:
+    """'● open · closes in 2 h 5 min' / '● closed · opens in 14 h 3 min'."""
+    if market_open:
+        minutes = clock.minutes_to_close() if clock is not None else None
+        if minutes is None:
+            return "● market open", Tone.GOOD
+        tone = Tone.WARN if minutes < 30 else Tone.GOOD
+        return f"● open · closes in {hours_minutes(minutes)}", tone
+    minutes = clock.minutes_to_open() if clock is not None else None
+    if minutes is None:
+        return "● market closed", Tone.WARN
+    return f"● closed · opens in {hours_minutes(minutes)}", Tone.WARN
+
+
 class AccountStrip(QFrame):
     """One line of account facts above the tabs."""
 
@@ -40,21 +57,25 @@ class AccountStrip(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(14)
-        self.broker = QLabel(f"Broker: <b>{broker}</b>")
+        self.broker = QLabel(f"<b>{broker}</b>")
+        self.broker.setToolTip(f"Broker: {broker}")
         self.mode = QLabel(mode)
         self.mode.setObjectName("modeBadge")
         self.mode.setStyleSheet(_BADGE + css_badge(MODE_TONES.get(mode, Tone.MUTED)))
         self.mode.setToolTip(f"{mode} account")
-        self.account = _value_label("accountId")
+        self.account = ElidedLabel("—")
+        self.account.setObjectName("accountId")
         self.equity = _value_label("equity")
         self.cash = _value_label("cash")
         self.buying_power = _value_label("buyingPower")
-        self.market = QLabel("market —")
+        self.market = ElidedLabel("market —")
         self.market.setObjectName("market")
-        self.health = QLabel("idle")
+        self.health = ElidedLabel("idle")
         self.health.setObjectName("streamHealth")
-        for widget in (self.broker, self.mode, self.account):
+        layout.setSpacing(10)
+        for widget in (self.broker, self.mode):
             layout.addWidget(widget)
+        layout.addWidget(self.account, 1)
         for caption, widget in (
             ("Equity", self.equity),
             ("Cash", self.cash),
@@ -62,31 +83,37 @@ class AccountStrip(QFrame):
         ):
             layout.addWidget(QLabel(f"{caption}:"))
             layout.addWidget(widget)
-        layout.addStretch(1)
-        layout.addWidget(self.market)
-        layout.addWidget(self.health)
+        layout.addWidget(self.market, 2)
+        layout.addWidget(self.health, 2)
         self.set_health("idle", None)
 
     def set_account(self, snapshot: AccountSnapshot | None, equity: Decimal | None) -> None:
         """Show the balances and the market clock of a snapshot."""
         if snapshot is None:
             return
-        self.account.setText(f"Account {snapshot.account_id}")
-        self.equity.setText(fmt.money(equity))
-        self.cash.setText(fmt.money(snapshot.cash))
-        self.buying_power.setText(fmt.money(snapshot.buying_power))
-        if snapshot.market_open:
-            self.market.setText("● market open")
-            self.market.setStyleSheet(css_colour(Tone.GOOD) + "font-weight:bold;")
-        else:
-            self.market.setText("● market closed")
-            self.market.setStyleSheet(css_colour(Tone.WARN) + "font-weight:bold;")
+        self.account.setText(snapshot.account_id)
+        self.account.setToolTip(f"Account {snapshot.account_id}")
+        self.equity.setText(usd(equity))
+        self.cash.setText(usd(snapshot.cash))
+        self.buying_power.setText(usd(snapshot.buying_power))
+        self.set_clock(snapshot.clock, snapshot.market_open)
+
+    def set_clock(self, clock: MarketClock | None, market_open: bool) -> None:
+        """The market and the time to the close (or to the open)."""
+        text, tone = market_text(clock, market_open)
+        self.market.setText(text)
+        self.market.setStyleSheet(css_colour(tone) + "font-weight:bold;")
 
     def set_health(self, state: str, age: float | None) -> None:
         """Stream health as colour and text: state and the age of the last update."""
         tone, text = HEALTH_STYLES.get(state, HEALTH_STYLES["idle"])
-        age_text = "no updates yet" if age is None else f"last update {fmt.duration(age)} ago"
-        self.health.setText(f"● {text} · {age_text}")
+        if state == "idle":
+            self.health.setText("● idle")  # no run: the age of the last update says nothing
+            last = "" if age is None else f" · last update {fmt.duration(age)} ago"
+            self.health.setToolTip(f"● idle: no run{last}")
+        else:
+            age_text = "no updates yet" if age is None else f"updated {fmt.duration(age)} ago"
+            self.health.setText(f"● {text} · {age_text}")
         self.health.setProperty("state", state)
         self.health.setStyleSheet(css_colour(tone) + "font-weight:bold;")
 

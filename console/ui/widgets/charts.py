@@ -16,9 +16,10 @@ from console.domain.preview_model import Funding
 from console.domain.rows import WeightBar
 from console.ui import fmt
 from console.ui.palette import tone_colour
+from console.ui.viewmodels.units import usd
 
 # What each bar means; the colours come from the palette (palette.tone_colour) when painting.
-POSITIVE, NEGATIVE, TOTAL, PLANNED = Tone.GOOD, Tone.BAD, Tone.INFO, Tone.WARN
+POSITIVE, NEGATIVE, TOTAL, PLANNED, MUTED = Tone.GOOD, Tone.BAD, Tone.INFO, Tone.WARN, Tone.MUTED
 CURRENT, TARGET = Tone.MUTED, Tone.INFO
 
 
@@ -36,19 +37,47 @@ def _ratio(part: Decimal, whole: Decimal) -> float:
     return 0.0 if whole <= 0 else float(part / whole)
 
 
+def funded_by(funding: Funding, allow_margin: bool | None = None) -> str:
+    """Which balance funds the buys: 'cash', or 'buying power' (allow_margin, or below cash)."""
+    cash, spendable = funding.cash, funding.spendable
+    if cash is None or spendable is None:
+        return "buying power"  # a journal from before cash-only funding
+    if allow_margin or (spendable == funding.buying_power and spendable != cash):
+        return "buying power"
+    return "cash"
+
+
+def funding_sentence(funding: Funding, allow_margin: bool | None = None) -> str:
+    """One line: which balance funds the buys and why the other does not."""
+    source = funded_by(funding, allow_margin)
+    cash, bp = funding.cash, funding.buying_power
+    if source == "cash":
+        unused = ""
+        if cash is not None and bp > cash:
+            unused = f"; buying power {usd(bp)} is not borrowed (allow_margin is off)"
+        return f"Buys are funded from cash {usd(cash)}{unused}"
+    if cash is not None and bp < cash:
+        return f"Buys are funded from buying power {usd(bp)}, which is below cash {usd(cash)}"
+    return f"Buys are funded from buying power {usd(bp)} (allow_margin: the account may borrow)"
+
+
 class FundingPanel(QWidget):
-    """Waterfall: buying power + expected sell proceeds − reserve = available, vs planned buys."""
+    """Waterfall: cash, buying power, spendable + expected sell proceeds − reserve = available,
+    vs planned buys; the title says which balance funds the buys."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.funding: Funding | None = None
+        self.allow_margin: bool | None = None
         self.setMinimumSize(420, 170)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Funding waterfall")
 
-    def set_funding(self, funding: Funding | None) -> None:
-        """Draw this funding (None: empty)."""
+    def set_funding(self, funding: Funding | None, allow_margin: bool | None = None) -> None:
+        """Draw this funding (None: empty); `allow_margin` is the config's, when known."""
         self.funding = funding
+        if allow_margin is not None:
+            self.allow_margin = allow_margin
         self.setToolTip(self.describe())
         self.update()
 
@@ -57,12 +86,33 @@ class FundingPanel(QWidget):
         f = self.funding
         if f is None:
             return "No preview"
+        spendable = f.spendable if f.spendable is not None else f.buying_power
         return (
-            f"buying power {fmt.money(f.buying_power)} + expected sell proceeds "
-            f"{fmt.money(f.expected_sell_proceeds)} − reserve {fmt.money(f.reserve)} = available "
-            f"{fmt.money(f.available_for_buys)}; planned buys {fmt.money(f.planned_buys)}; "
-            f"scale {f.scale}"
+            f"cash {usd(f.cash)}, buying power {usd(f.buying_power)}: spendable "
+            f"{usd(spendable)} + expected sell proceeds {usd(f.expected_sell_proceeds)} "
+            f"− reserve {usd(f.reserve)} = available {usd(f.available_for_buys)}; planned buys "
+            f"{usd(f.planned_buys)}; buy scale {fmt.pct(f.scale)}. "
+            f"{funding_sentence(f, self.allow_margin)}."
         )
+
+    def steps(self) -> list[tuple[str, Decimal, Decimal, Tone]]:
+        """The bars: label, start, end, tone (the unused balance is muted)."""
+        f = self.funding
+        if f is None:
+            return []
+        source = funded_by(f, self.allow_margin)
+        spendable = f.spendable if f.spendable is not None else f.buying_power
+        steps: list[tuple[str, Decimal, Decimal, Tone]] = []
+        if f.cash is not None:
+            steps.append(("Cash", ZERO, f.cash, TOTAL if source == "cash" else MUTED))
+        steps.append(("Buying power", ZERO, f.buying_power, TOTAL if source != "cash" else MUTED))
+        steps.append(("Spendable", ZERO, spendable, TOTAL))
+        running = add(spendable, f.expected_sell_proceeds)
+        steps.append(("+ Sell proceeds", spendable, running, POSITIVE))
+        steps.append(("− Reserve", add(running, -f.reserve), running, NEGATIVE))
+        steps.append(("= Available", ZERO, f.available_for_buys, TOTAL))
+        steps.append(("Planned buys", ZERO, f.planned_buys, PLANNED))
+        return steps
 
     @override
     def sizeHint(self) -> QSize:
@@ -80,26 +130,34 @@ class FundingPanel(QWidget):
             )
             painter.end()
             return
-        steps: list[tuple[str, Decimal, Decimal, Tone]] = []  # label, start, end, tone
-        running = f.buying_power
-        steps.append(("Buying power", ZERO, running, TOTAL))
-        steps.append(("+ Sell proceeds", running, add(running, f.expected_sell_proceeds), POSITIVE))
-        running = add(running, f.expected_sell_proceeds)
-        steps.append(("− Reserve", add(running, -f.reserve), running, NEGATIVE))
-        steps.append(("= Available", ZERO, f.available_for_buys, TOTAL))
-        steps.append(("Planned buys", ZERO, f.planned_buys, PLANNED))
-        values = [f.buying_power, running, f.available_for_buys, f.planned_buys]
-        top = max([v for v in values if v > 0] or [Decimal(1)])
-        margin_l, margin_r, margin_t, margin_b = 16, 16, 40, 40
+        steps = self.steps()
+        top = max(
+            [max(start, end) for _, start, end, _ in steps if max(start, end) > 0] or [Decimal(1)]
+        )
+        margin_l, margin_r, margin_t, margin_b = 16, 16, 68, 40
         width = self.width() - margin_l - margin_r
         height = self.height() - margin_t - margin_b
         title = QFont(self.font())
         title.setBold(True)
         painter.setFont(title)
-        scale_text = f"Buy scale {f.scale}" + ("  (buys scaled down)" if f.scale < 1 else "")
+        scale_text = f"Buy scale {fmt.pct(f.scale)}" + (
+            "  (buys scaled down)" if f.scale < 1 else ""
+        )
         painter.setPen(_colour(NEGATIVE) if f.scale < 1 else self.palette().text().color())
-        painter.drawText(QRectF(margin_l, 8, width, 24), Qt.AlignmentFlag.AlignLeft, scale_text)
+        metrics = painter.fontMetrics()
+        painter.drawText(
+            QRectF(margin_l, 6, width, 20),
+            Qt.AlignmentFlag.AlignLeft,
+            metrics.elidedText(scale_text, Qt.TextElideMode.ElideRight, width),
+        )
         painter.setFont(self.font())
+        painter.setPen(self.palette().text().color())
+        sentence = funding_sentence(f, self.allow_margin)
+        painter.drawText(
+            QRectF(margin_l, 26, width, 20),
+            Qt.AlignmentFlag.AlignLeft,
+            painter.fontMetrics().elidedText(sentence, Qt.TextElideMode.ElideRight, width),
+        )
         slot = width / len(steps)
         bar_w = slot * 0.6
         baseline = margin_t + height
@@ -114,9 +172,11 @@ class FundingPanel(QWidget):
             painter.setPen(self.palette().text().color())
             amount = end - start if label.startswith(("+", "−")) else end
             painter.drawText(
-                QRectF(x - 20, y_top - 20, bar_w + 40, 18),
+                QRectF(margin_l + slot * number, y_top - 18, slot, 16),
                 Qt.AlignmentFlag.AlignCenter,
-                fmt.money(amount),
+                painter.fontMetrics().elidedText(
+                    usd(amount), Qt.TextElideMode.ElideRight, int(slot)
+                ),
             )
             painter.drawText(
                 QRectF(margin_l + slot * number, baseline + 6, slot, 36),

@@ -25,6 +25,7 @@ from console.ui import fmt
 from console.ui.models.logbridge import LEVELS, LogBridge, levels_at_least
 from console.ui.models.table_model import RecordTableModel
 from console.ui.palette import css_colour, css_frame
+from console.ui.viewmodels.units import usd
 from console.ui.widgets.tables import RecordTable
 
 PROGRESS_STEPS = 1000
@@ -96,12 +97,15 @@ class PhaseProgress(QWidget):
             layout.addWidget(bar, row, 1)
             self.bars[side] = bar
 
-    def set_progress(self, side: str, filled: Decimal, planned: Decimal) -> None:
-        """Show filled / planned notional of one phase."""
+    def set_progress(
+        self, side: str, filled: Decimal, planned: Decimal, label: str = "planned"
+    ) -> None:
+        """Show filled / planned notional of one phase (`label`: what `planned` is)."""
         bar = self.bars[side]
         ratio = Decimal(0) if planned <= 0 else min(Decimal(1), filled / planned)
         bar.setValue(int(ratio * PROGRESS_STEPS))
-        bar.setFormat(f"{fmt.money(filled)} of {fmt.money(planned)} ({fmt.pct(ratio, 0)})")
+        bar.setFormat(f"{usd(filled)} of {usd(planned)} {label} ({fmt.pct(ratio, 0)})")
+        bar.setToolTip(f"{side} phase: filled notional of the {label} estimate")
 
     def set_phase(self, text: str) -> None:
         """Show the run's phase and status."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
@@ -27,6 +28,7 @@ class Actions:
     show_log: QAction
     tabs: list[QAction]
     shortcuts: QAction
+    about: QAction
 
     def shortcut_table(self) -> list[tuple[str, str]]:
         """(action, keys) of every action that has a shortcut."""
@@ -34,12 +36,16 @@ class Actions:
         for action in (
             self.open, self.export_csv, self.export_pdf, self.settings, self.quit, self.refresh,
             self.approve, self.run, self.halt, self.show_log, *self.tabs, self.shortcuts,
+            self.about,
         ):  # fmt: skip
             keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
             if keys:
                 rows.append((action.text().replace("&", "").rstrip("…"), keys))
+        rows.append(("Halt also from the approval dialog or any open prompt", "Ctrl+."))
         rows.append(("Move between controls", "Tab / Shift+Tab"))
         rows.append(("Approve in the approval dialog", "Enter (Esc cancels)"))
+        rows.append(("Continue after re-approval (panel above the tabs)", "Alt+C"))
+        rows.append(("Answer a prompt's underlined button", "Alt+letter"))
         return rows
 
 
@@ -56,7 +62,9 @@ def _action(
     return action
 
 
-TAB_NAMES = ("Sell phase", "Buy phase", "Holds", "Problems", "Order monitor", "Summary")
+TAB_NAMES = (
+    "Sell phase", "Buy phase", "Holds", "Problems", "Order monitor", "Summary", "Positions",
+)  # fmt: skip
 
 
 def build_actions(window: QMainWindow) -> Actions:
@@ -86,6 +94,8 @@ def build_actions(window: QMainWindow) -> Actions:
     approve = _action(window, "&Approve…", "Ctrl+Shift+A", "actionApprove")
     run = _action(window, "R&un", "Ctrl+R", "actionRun")
     halt = _action(window, "&Halt and cancel", "Ctrl+.", "actionHalt")
+    # Ctrl+. halts whichever window of the application has the focus (approval, prompts).
+    halt.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
     resume = _action(window, "Resume &unfinished run…", None, "actionResume")
     for action in (refresh, approve, run, halt):
         run_menu.addAction(action)
@@ -105,6 +115,8 @@ def build_actions(window: QMainWindow) -> Actions:
     help_menu = bar.addMenu("&Help")
     shortcuts = _action(window, "&Keyboard shortcuts", "F1", "actionShortcuts")
     help_menu.addAction(shortcuts)
+    about = _action(window, "&About Phase Console", None, "actionAbout")
+    help_menu.addAction(about)
     return Actions(
         open=open_action,
         recent=recent,
@@ -121,4 +133,5 @@ def build_actions(window: QMainWindow) -> Actions:
         show_log=show_log,
         tabs=tabs,
         shortcuts=shortcuts,
+        about=about,
     )

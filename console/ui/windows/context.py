@@ -18,7 +18,7 @@ from console.ui.models.logbridge import LogBridge
 from console.ui.viewmodels.approval_vm import Clock
 from console.ui.viewmodels.run_vm import ExecutorFactory
 
-TAB_MONITOR, TAB_SUMMARY = 4, 5
+TAB_PROBLEMS, TAB_MONITOR, TAB_SUMMARY, TAB_POSITIONS = 3, 4, 5, 6
 
 
 @dataclass

@@ -110,7 +110,7 @@ class FileController(QObject):
         dialog.setObjectName("openDialog")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.fileSelected.connect(self.open_path)
-        dialog.open()
+        dialog.show()  # modeless, not open() (window-modal): Ctrl+. must reach the window
 
     def _save_dialog(
         self, title: str, name: str, pattern: str, then: Callable[[str], None]
@@ -118,7 +118,7 @@ class FileController(QObject):
         dialog = QFileDialog(self._window, title, name, pattern)
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.fileSelected.connect(then)
-        dialog.open()
+        dialog.show()  # modeless, not open() (window-modal): Ctrl+. must reach the window
 
     def choose_csv(self) -> None:
         """Export CSV (Ctrl+E): the run summary when there is one, else the preview."""

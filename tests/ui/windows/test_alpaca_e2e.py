@@ -80,10 +80,8 @@ def test_gui_runs_the_demo_on_alpaca_end_to_end(
     approve(qtbot, window)
     window.acts.run.trigger()
     # VTI fills only half (the demo's partial symbol): the buy phase asks to re-approve.
-    qtbot.waitUntil(lambda: window.run_control.reapproval_dialog is not None, timeout=30_000)
-    reapproval = window.run_control.reapproval_dialog
-    assert reapproval is not None
-    qtbot.waitUntil(reapproval.isVisible)
+    reapproval = window.reapproval
+    qtbot.waitUntil(reapproval.isVisible, timeout=30_000)
     reapproval.continue_button.click()
     finish_run(qtbot, window, timeout=60_000)
 

@@ -37,7 +37,7 @@ def test_demo_runs_end_to_end_and_summary_equals_the_journal(
     ):
         qtmodeltester.check(model)
     assert "equity" not in window.strip.equity.text().lower()
-    assert window.strip.equity.text() == "246,877.35"
+    assert window.strip.equity.text() == "$246,877.35"
     assert not window.acts.run.isEnabled()
 
     approve(qtbot, window)

@@ -17,6 +17,7 @@ from console.domain.config import Settings
 from console.domain.fold import fold
 from console.domain.market import Quote
 from console.engine.ports import Broker
+from console.ui import prefs
 from console.ui.viewmodels.approval_vm import ApprovalState
 from console.ui.windows.main_window import MainWindow
 from tests.ui.conftest import (
@@ -249,10 +250,9 @@ def test_reapproval_pause(qtbot: QtBot, make_env: Callable[..., Env], answer: bo
     load(qtbot, window)
     approve(qtbot, window)
     window.run_control.start_run()
-    qtbot.waitUntil(lambda: window.run_control.reapproval_dialog is not None, timeout=10_000)
-    dialog = window.run_control.reapproval_dialog
-    assert dialog is not None
-    qtbot.waitUntil(dialog.isVisible)
+    dialog = window.reapproval
+    qtbot.waitUntil(dialog.isVisible, timeout=10_000)
+    assert window.tabs.isEnabled() and window.halt_button.isEnabled()  # inline, not modal
     assert window.runs.paused
     assert window.runs.health()[0] == "paused"
     pending = window.runs.pending_reapproval
@@ -311,6 +311,12 @@ def test_close_during_a_run_asks_then_resume_on_next_start(
     window2 = open_window(qtbot, second)
     window2.start(None)
     _answer(qtbot, window2, "resumeQuestion", "Resume run")
+    # The resumed run shows its journaled (approved) preview, not a fresh one.
+    qtbot.waitUntil(lambda: window2.review.showing_run, timeout=5000)
+    journaled = {leg.client_order_id for leg in fold(first.journal.events(run_id)).legs}
+    shown = {leg.client_order_id for leg in window2.review.sell_model.rows()}
+    assert shown and shown <= journaled
+    assert f"by {prefs.default_approver()}" in window2.review.sell_banner.text()
     finish_run(qtbot, window2)
     state = window2.runs.state
     assert state is not None
