@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "preview": "preview a plan against the account; nothing is submitted",
     "run": "execute a plan: sells, then buys with the proceeds (needs --yes)",
     "replay": "the state of a journaled run at any event",
+    "remainder": "after a partial or halted run, write a plan that trades what is left",
     "journal": "`journal verify JOURNAL [--head HASH]` or `journal runs JOURNAL`",
     "schema": "print the plan JSON Schema",
     "emulator": "serve the loopback Alpaca emulator (try --broker alpaca offline)",
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     _broker_options(p)
     p.add_argument("--journal", metavar="FILE", help="journal used to number the attempt")
     _format(p)
+    p.add_argument("--pdf", metavar="FILE", help="also write the pre-trade review report (PDF)")
     _common(p)
 
     p = add("run")
@@ -121,6 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run", metavar="RUN_ID")
     p.add_argument("--at", type=int, metavar="SEQ")
     _format(p)
+    p.add_argument("--pdf", metavar="FILE", help="also write the post-trade run report (PDF)")
+    _common(p)
+
+    p = add("remainder")
+    p.add_argument("plan", help="the plan that ran (plan JSON, targets CSV or `demo`)")
+    p.add_argument("--out", metavar="FILE", required=True, help="where to write the new plan")
+    p.add_argument(
+        "--force", action="store_true", help="overwrite --out when it exists (refused otherwise)"
+    )
+    _broker_options(p)
     _common(p)
 
     p = add("journal")
