@@ -7,16 +7,20 @@ import sys
 from pathlib import Path
 
 from console.cli.common import EXIT_OK, emit_json
+from console.cli.reportfiles import check_pdf_path, write_report
 from console.cli.tables import run_table
 from console.domain.errors import InputError
 from console.domain.fold import fold
 from console.domain.replay import replay_json
+from console.domain.runstate import RunState
 
 
 def replay_command(args: argparse.Namespace) -> int:
     """`replay JOURNAL [--run ID] [--at SEQ]`: the folded RunState (verified journal only)."""
     from console.journal.store import SqliteJournal
 
+    if args.pdf is not None:
+        check_pdf_path(args.pdf)
     if not Path(args.journal).exists():
         raise InputError.single(args.journal, "", "no such journal")
     with SqliteJournal(args.journal, read_only=True) as journal:
@@ -54,9 +58,17 @@ def replay_command(args: argparse.Namespace) -> int:
     if at_seq == run.last_seq and state.status == "running":
         report["status"] = "unfinished"  # no run_completed: orders may still be working
     report["journal_head"] = head
+    if args.pdf is not None:
+        write_report(args.pdf, lambda path: _run_pdf(state, head, path, args.journal))
     if args.format == "json":
         emit_json(report)
     else:
         header = f"Replay of {args.journal} at seq {at_seq} of {run.last_seq}"
         sys.stdout.write(run_table(state, header=header) + f"\nJournal head: {head}\n")
     return EXIT_OK
+
+
+def _run_pdf(state: RunState, head: str | None, path: str, journal: str) -> int:
+    from console.ui.reports import write_run_pdf  # Qt only when a PDF is asked for
+
+    return write_run_pdf(state, head, path, journal)
