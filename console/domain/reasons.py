@@ -8,7 +8,7 @@ from console.domain.config import Settings
 from console.domain.formatting import qty_text
 from console.domain.market import Frozen
 from console.domain.orders import OrderStatus, Side
-from console.domain.preview_model import Leg, Note, Problem, Reason
+from console.domain.preview_model import Leg, Note, Preview, Problem, Reason
 from console.domain.runstate import Incident, LegState, RunState
 
 _CENT = Decimal("0.01")
@@ -267,6 +267,19 @@ def run_incidents(state: RunState, settings: Settings = _DEFAULTS) -> tuple[Inci
     return tuple(rows)
 
 
-def problem_text(problem: Problem) -> str:
-    """A preview problem's message (already plain words with its numbers)."""
+def problem_text(problem: Problem, preview: Preview, settings: Settings = _DEFAULTS) -> str:
+    """A preview problem in plain words with its numbers (a leg's problem names its figures)."""
+    if problem.symbol is not None:
+        for leg in preview.legs:
+            if leg.symbol == problem.symbol and leg.reason is problem.code:
+                words = leg_reason_text(leg, settings)
+                return f"{leg.side.value} {leg.symbol} {leg.status.value}: {words}"
     return problem.message
+
+
+def plain_problems(preview: Preview, settings: Settings = _DEFAULTS) -> tuple[Problem, ...]:
+    """The preview's problems with their messages in plain words (codes unchanged)."""
+    return tuple(
+        problem.model_copy(update={"message": problem_text(problem, preview, settings)})
+        for problem in preview.problems
+    )

@@ -144,7 +144,10 @@ def preview_report_html(preview: Preview, source: str = "", approver: str = "") 
     parts.append(f"<h2>Holds</h2><p>{_e(', '.join(preview.holds) or 'none')}</p>")
     parts.append(f"<h2>Problems ({len(preview.problems)})</h2>")
     if preview.problems:
-        rows = [[_e(p.symbol or "—"), _e(p.message), _e(p.code.value)] for p in preview.problems]
+        rows = [
+            [_e(p.symbol or "—"), _e(p.message), _e(p.code.value)]
+            for p in reasons.plain_problems(preview)
+        ]
         parts.append(_table(["Symbol", "Problem", "Code"], rows, set()))
     else:
         parts.append("<p>None.</p>")
