@@ -253,12 +253,11 @@ def _status_column(
         "Status",
         value=status,
         tooltip=tip or reason,
-        display=lambda row: f.status_text(status(row), reason(row)),
         terminal=terminal,
         tone=_status_tone(status),
         shade=True,
         status=True,
-        width=190,
+        width=110,
     )
 
 
@@ -493,7 +492,7 @@ MONITOR: TableSpec[MonitorRow] = RUN_LEGS.via(
     lambda row: row.leg,
     ColumnSpec("time", "Time", lambda r: r.first_seen, f.clock_time, width=100),
     window=("time", "client_order_id", "symbol", "side", "order", "filled_qty",
-            "filled_avg_price", "filled_notional", "status", "updated_at", "reason_text"),
+            "filled_avg_price", "filled_notional", "status", "reason_text", "updated_at"),
 )  # fmt: skip
 """The live Order monitor and the replay's monitor page: a run's legs with their first seen time."""
 
@@ -547,9 +546,9 @@ SUMMARY: TableSpec[SummaryRow] = TableSpec(
         ColumnSpec("drift", "Drift after run", lambda r: r.drift, f.signed_pct, Align.RIGHT,
                    tooltip=_weight_tip, width=110),
     ),
-    window=("symbol", "side", "status", "planned_qty", "filled_qty", "planned_notional",
-            "filled_notional", "preview_price", "filled_avg_price", "slippage", "drift",
-            "reason_text"),
+    window=("symbol", "side", "status", "reason_text", "planned_qty", "filled_qty",
+            "planned_notional", "filled_notional", "preview_price", "filled_avg_price", "slippage",
+            "drift"),
 )  # fmt: skip
 """The end-of-run Summary table and its CSV export."""
 
