@@ -10,6 +10,7 @@ from console.cli.common import EXIT_OK, emit_json
 from console.cli.reportfiles import check_pdf_path, write_report
 from console.cli.tables import run_table
 from console.domain.errors import InputError
+from console.domain.events import RecordedEvent
 from console.domain.fold import fold
 from console.domain.replay import replay_json
 from console.domain.runstate import RunState
@@ -51,7 +52,8 @@ def replay_command(args: argparse.Namespace) -> int:
                 f"seq {at} is before run {run.run_id} begins "
                 f"(its first event is seq {run.first_seq})",
             )
-        state = fold(journal.events(run.run_id, upto_seq=at))
+        events = journal.events(run.run_id, upto_seq=at)
+        state = fold(events)
         head = journal.head_hash(run.run_id, upto_seq=at)
     at_seq = min(at, run.last_seq)
     report = replay_json(state, at, run.last_seq)
@@ -59,7 +61,7 @@ def replay_command(args: argparse.Namespace) -> int:
         report["status"] = "unfinished"  # no run_completed: orders may still be working
     report["journal_head"] = head
     if args.pdf is not None:
-        write_report(args.pdf, lambda path: _run_pdf(state, head, path, args.journal))
+        write_report(args.pdf, lambda path: _run_pdf(state, head, path, args.journal, events))
     if args.format == "json":
         emit_json(report)
     else:
@@ -68,7 +70,9 @@ def replay_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_pdf(state: RunState, head: str | None, path: str, journal: str) -> int:
+def _run_pdf(
+    state: RunState, head: str | None, path: str, journal: str, events: list[RecordedEvent]
+) -> int:
     from console.ui.reports import write_run_pdf  # Qt only when a PDF is asked for
 
-    return write_run_pdf(state, head, path, journal)
+    return write_run_pdf(state, head, path, journal, events=events[:1])

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from console.domain.config import Settings
+from console.domain.events import RecordedEvent, RunStarted
 from console.domain.formatting import qty_text
 from console.domain.market import Frozen
 from console.domain.orders import OrderStatus, Side
@@ -248,9 +250,60 @@ def incident_text(incident: Incident) -> str:
     return incident.message
 
 
-def run_incidents(state: RunState, settings: Settings = _DEFAULTS) -> tuple[IncidentRow, ...]:
-    """Every incident of a run: the folded ones, then each leg that did not fill in full."""
-    rows = [
+def run_settings(text: dict[str, str]) -> Settings:
+    """The settings a run journaled (Settings.as_text), for its numbers; defaults if unreadable."""
+    values: dict[str, object] = {}
+    for key, field in Settings.model_fields.items():
+        if key not in text:
+            continue
+        raw = text[key]
+        try:
+            if field.annotation is bool:
+                values[key] = raw == "true"
+            elif field.annotation is int:
+                values[key] = int(raw)
+            else:
+                values[key] = Decimal(raw)
+        except (ArithmeticError, ValueError):
+            continue
+    try:
+        return Settings.model_validate(values)
+    except ValueError:
+        return _DEFAULTS
+
+
+def approved_legs(events: Iterable[RecordedEvent]) -> tuple[tuple[Leg, ...], int | None]:
+    """The approved preview's legs (with their notes) from a run's run_started, and its seq."""
+    for recorded in events:
+        if isinstance(recorded.event, RunStarted):
+            return recorded.event.legs, recorded.seq
+    return (), None
+
+
+def cap_incidents(legs: Sequence[Leg], seq: int | None = None) -> list[IncidentRow]:
+    """The sells the preview capped at the shares held."""
+    return [
+        IncidentRow(
+            seq=seq,
+            code=Note.CAPPED_AT_POSITION.value,
+            symbol=leg.symbol,
+            text=f"{leg.side.value} {note_text(Note.CAPPED_AT_POSITION, leg)}",
+        )
+        for leg in legs
+        if Note.CAPPED_AT_POSITION in leg.notes
+    ]
+
+
+def run_incidents(
+    state: RunState,
+    settings: Settings = _DEFAULTS,
+    approved: Sequence[Leg] = (),
+    approved_seq: int | None = None,
+) -> tuple[IncidentRow, ...]:
+    """Every incident of a run: caps of the approved preview, the folded incidents (refusals,
+    unknown outcomes, halts, re-approvals, stream silences) and each leg that did not fill in
+    full (partly filled then canceled, canceled at the phase timeout or by halt, skipped)."""
+    rows = cap_incidents(approved, approved_seq) + [
         IncidentRow(seq=i.seq, code=i.kind, symbol=i.symbol, text=incident_text(i))
         for i in state.incidents
         if i.kind != "rejected"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -12,7 +12,7 @@ from console.domain.columns import EVENTS, INCIDENTS, PREVIEW_LEGS, RUN_LEGS, SU
 from console.domain.events import RecordedEvent
 from console.domain.formatting import plain
 from console.domain.preview_model import Preview
-from console.domain.reasons import run_incidents
+from console.domain.reasons import approved_legs, run_incidents
 from console.domain.replay import replay_json
 from console.domain.runstate import RunState
 from console.domain.summary import RunSummary
@@ -58,9 +58,10 @@ def summary_csv(summary: RunSummary, path: str | Path) -> Path:
     return totals
 
 
-def incidents_csv(state: RunState, path: str | Path) -> None:
+def incidents_csv(state: RunState, path: str | Path, events: Sequence[RecordedEvent] = ()) -> None:
     """Every incident of the run in plain words with its code (one row each)."""
-    write_csv(path, INCIDENTS, run_incidents(state))
+    approved, seq = approved_legs(events)
+    write_csv(path, INCIDENTS, run_incidents(state, approved=approved, approved_seq=seq))
 
 
 def legs_csv(state: RunState, path: str | Path) -> None:
@@ -83,6 +84,12 @@ def preview_pdf(preview: Preview, path: str | Path, source: str = "", approver: 
     return reports.write_preview_pdf(preview, path, source, approver)
 
 
-def run_pdf(state: RunState, journal_head: str | None, path: str | Path, journal: str = "") -> int:
+def run_pdf(
+    state: RunState,
+    journal_head: str | None,
+    path: str | Path,
+    journal: str = "",
+    events: Sequence[RecordedEvent] = (),
+) -> int:
     """Write the post-trade run report (the same PDF as `replay --pdf`); the page count."""
-    return reports.write_run_pdf(state, journal_head, path, journal)
+    return reports.write_run_pdf(state, journal_head, path, journal, events)

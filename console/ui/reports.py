@@ -26,6 +26,8 @@ from PySide6.QtGui import (
 )
 
 from console.domain import reasons
+from console.domain.config import Settings
+from console.domain.events import RecordedEvent, RunStarted
 from console.domain.formatting import qty_text
 from console.domain.money import ZERO, add
 from console.domain.orders import Side
@@ -159,8 +161,8 @@ def preview_report_html(preview: Preview, source: str = "", approver: str = "") 
     return "\n".join(parts)
 
 
-def _run_leg_row(leg: LegState) -> list[str]:
-    why = reasons.run_leg_reason_text(leg) or ""
+def _run_leg_row(leg: LegState, settings: Settings) -> list[str]:
+    why = reasons.run_leg_reason_text(leg, settings) or ""
     code = reasons.run_leg_code(leg)
     tail = f' <span class="muted">[{_e(code)}]</span>' if code and why else ""
     return [
@@ -191,9 +193,21 @@ RUN_HEADERS = ["Symbol", "Side", "Planned", "After funding", "Order", "Filled qt
 RUN_HEADERS += ["Filled", "Status", "Reason (code)"]
 
 
-def run_report_html(state: RunState, journal_head: str | None, journal: str = "") -> str:
-    """The post-trade run report: planned vs filled, reasons, funding, problems, approver, head."""
+def run_report_html(
+    state: RunState,
+    journal_head: str | None,
+    journal: str = "",
+    events: Sequence[RecordedEvent] = (),
+) -> str:
+    """The post-trade run report: planned vs filled, reasons, funding, problems, approver, head.
+
+    `events` (at least the run's run_started) give the approved preview's caps and the
+    settings the run used, for the figures in the reasons.
+    """
     summary = compute_summary(state)
+    approved, approved_seq = reasons.approved_legs(events)
+    started = next((r.event for r in events if isinstance(r.event, RunStarted)), None)
+    settings = reasons.run_settings(started.settings) if started is not None else Settings()
     status = state.status if state.finished else "unfinished"
     approvals = "; ".join(
         f"{a.scope.replace('_', ' ')} approved by {a.approved_by} at scale {a.scale}"
@@ -230,7 +244,7 @@ def run_report_html(state: RunState, journal_head: str | None, journal: str = ""
         "<h2>Planned vs filled</h2>",
         _table(
             RUN_HEADERS,
-            map(_run_leg_row, state.legs),
+            [_run_leg_row(leg, settings) for leg in state.legs],
             {2, 3, 4, 5, 6, 7},
         ),
         "<h2>Funding recomputation between the phases</h2>",
@@ -250,7 +264,7 @@ def run_report_html(state: RunState, journal_head: str | None, journal: str = ""
             ["needed re-approval", "yes" if r.needs_reapproval else "no"],
         ]
         parts.append(_table(["Step", "Amount"], rows, {1}, width=60))
-    incidents = reasons.run_incidents(state)
+    incidents = reasons.run_incidents(state, settings, approved, approved_seq)
     parts.append(f"<h2>Problems ({len(incidents)})</h2>")
     if incidents:
         rows = [
@@ -344,8 +358,12 @@ def write_preview_pdf(
 
 
 def write_run_pdf(
-    state: RunState, journal_head: str | None, path: str | Path, journal: str = ""
+    state: RunState,
+    journal_head: str | None,
+    path: str | Path,
+    journal: str = "",
+    events: Sequence[RecordedEvent] = (),
 ) -> int:
     """The post-trade run report of a (folded) run as PDF; returns the page count."""
     title = f"Phase Console · run report · {state.plan_id} · {state.run_id}"
-    return write_pdf(run_report_html(state, journal_head, journal), path, title)
+    return write_pdf(run_report_html(state, journal_head, journal, events), path, title)

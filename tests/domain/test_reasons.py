@@ -135,3 +135,11 @@ def test_preview_problems_in_plain_words() -> None:
     assert any(
         p.message == "buy AAA skipped: below the $1.00 minimum order ($0.73)" for p in problems
     )
+
+
+def test_run_settings_read_back_from_the_journal_text() -> None:
+    from console.domain.reasons import run_settings
+
+    text = Settings(min_notional=D("2.50"), allow_margin=True).as_text()
+    assert run_settings(text) == Settings(min_notional=D("2.50"), allow_margin=True)
+    assert run_settings({"min_notional": "oops"}) == Settings()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from typing_extensions import override
 
 from console.domain.columns import Tone
-from console.domain.reasons import run_incidents
+from console.domain.reasons import approved_legs, run_incidents
 from console.domain.replay import ReplayIndex
 from console.ui import fmt
 from console.ui.palette import tone_colour, tone_shade
@@ -29,11 +29,13 @@ SELL_BAND, BUY_BAND, BOUNDARY = Tone.INFO, Tone.GOOD, Tone.INFO
 def incident_marks(index: ReplayIndex) -> list[tuple[int, str]]:
     """(position, plain words [code]) of every incident of the run, in seq order.
 
-    The folded incidents and each leg that did not fill in full (partly filled then canceled,
-    canceled at the phase timeout or by halt, refused, skipped), at the seq of its last event.
+    Caps of the approved preview, the folded incidents and each leg that did not fill in full
+    (partly filled then canceled, canceled at the phase timeout or by halt, refused, skipped),
+    at the seq of its last event.
     """
     marks: list[tuple[int, str]] = []
-    for incident in run_incidents(index.final):
+    approved, seq = approved_legs(index.events[:1])
+    for incident in run_incidents(index.final, approved=approved, approved_seq=seq):
         if incident.seq is None:
             continue
         symbol = f"{incident.symbol}: " if incident.symbol else ""

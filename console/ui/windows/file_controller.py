@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QStackedWidget,
+    QTabWidget,
     QWidget,
 )
 
@@ -29,6 +30,7 @@ from console.engine.tasks import TaskGroup
 from console.ui import export, prefs
 from console.ui.viewmodels.preview_vm import PreviewViewModel
 from console.ui.viewmodels.run_vm import RunViewModel
+from console.ui.widgets.incidents import IncidentsPanel, add_to_problems_tab
 from console.ui.widgets.start_page import StartPage
 
 
@@ -110,6 +112,9 @@ class FileController(QObject):
         self.remainder_button.setToolTip(self.remainder_action.toolTip())
         self.remainder_button.clicked.connect(self.plan_remainder)
         self.remainder_path: Path | None = None
+        self.incidents = IncidentsPanel(lambda run_id: runs.journal.events(run_id), qsettings)
+        runs.state_changed.connect(self.incidents.show_state)
+        runs.run_finished.connect(self.incidents.show_state)
         page = self.start_page
         page.open_plan.connect(self.choose_file)
         page.open_demo.connect(self.open_demo)
@@ -135,6 +140,8 @@ class FileController(QObject):
         self.stack.addWidget(tabs)
         self._tabs = tabs
         self.stack.setCurrentWidget(self.start_page)
+        if isinstance(tabs, QTabWidget):
+            add_to_problems_tab(tabs, self.incidents)
         if isinstance(self._window, QMainWindow):
             for action in self._window.menuBar().actions():
                 menu = action.menu()
@@ -264,8 +271,14 @@ class FileController(QObject):
 
     def export_csv(self, path: str) -> None:
         """Write the summary (after a run) or the preview as CSV."""
+        state = self._runs.state
         if self._runs.summary is not None:
-            export.summary_csv(self._runs.summary, path)
+            totals = export.summary_csv(self._runs.summary, path)
+            if state is not None:
+                incidents = totals.with_name(totals.name.replace("-totals", "-incidents"))
+                export.incidents_csv(state, incidents, self._runs.journal.events(state.run_id)[:1])
+                self.message.emit(f"Exported {path}, {totals.name} and {incidents.name}")
+                return
         elif self._previews.preview is not None:
             export.preview_csv(self._previews.preview, path)
         else:
@@ -284,7 +297,9 @@ class FileController(QObject):
         if self._runs.summary is not None and state is not None:
             journal = self._runs.journal
             head = journal.head_hash(state.run_id)
-            pages = export.run_pdf(state, head, path, str(getattr(journal, "path", "")))
+            events = journal.events(state.run_id)[:1]
+            where = str(getattr(journal, "path", ""))
+            pages = export.run_pdf(state, head, path, where, events)
         elif self._previews.preview is not None:
             loaded = self._previews.loaded
             pages = export.preview_pdf(
