@@ -78,7 +78,9 @@ def _format(parser: argparse.ArgumentParser) -> None:
 
 
 def _wide(prog: str) -> argparse.HelpFormatter:
-    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=14, width=100)
+    formatter = argparse.RawDescriptionHelpFormatter(prog, max_help_position=16, width=100)
+    formatter._action_max_length = 14  # every sub-command's name fits before its help
+    return formatter
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -208,7 +208,7 @@ def run_report_html(
     approved, approved_seq = reasons.approved_legs(events)
     started = next((r.event for r in events if isinstance(r.event, RunStarted)), None)
     settings = reasons.run_settings(started.settings) if started is not None else Settings()
-    status = state.status if state.finished else "unfinished"
+    status = state.status if state.finished else f"not finished at seq {state.at_seq}"
     approvals = "; ".join(
         f"{a.scope.replace('_', ' ')} approved by {a.approved_by} at scale {a.scale}"
         for a in state.approvals
