@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QPdfWriter,
     QTextDocument,
 )
+from PySide6.QtWidgets import QApplication
 
 from console.domain import reasons
 from console.domain.config import Settings
@@ -284,18 +285,21 @@ def run_report_html(
 
 
 class _App:
-    """The QGuiApplication made for a headless report (kept alive for the process)."""
+    """The QApplication made for a headless report (kept alive for the process)."""
 
-    app: QGuiApplication | None = None
+    app: QApplication | None = None
 
 
 def ensure_gui_app() -> None:
-    """A QGuiApplication for fonts and painting; offscreen when there is no display."""
+    """A Qt application for fonts and painting; offscreen when there is no display.
+
+    A QApplication (not only a QGuiApplication), so the process can still open windows later.
+    """
     if QGuiApplication.instance() is not None:
         return
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    _App.app = QGuiApplication([])
+    _App.app = QApplication([])
 
 
 def write_pdf(body_html: str, path: str | Path, title: str) -> int:
