@@ -141,8 +141,7 @@ _CODES: dict[str, str] = {
     "rejected": "refused by the broker",
     "reapproval": "the buy phase needed re-approval",
     "stream_silent": "the order stream went silent",
-    "stream_lost": "the order stream was lost",
-    "stream_down": "the order stream is down",
+    "stream_dropped": "the order stream dropped",
 }
 
 

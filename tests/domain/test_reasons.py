@@ -74,6 +74,14 @@ def test_notes_in_plain_words() -> None:
         notes=(Note.CAPPED_AT_POSITION,),
     )  # fmt: skip
     assert leg_notes_text(capped) == "capped at the 110.537 shares held"
+    from console.domain.reasons import cap_incidents
+
+    (cap,) = cap_incidents([capped], seq=1)
+    assert (cap.code, cap.text, cap.seq) == (
+        "capped_at_position",
+        "sell capped at the 110.537 shares held",
+        1,
+    )
     from console.domain.orders import OrderSpec
 
     cost = _leg(
@@ -143,3 +151,43 @@ def test_run_settings_read_back_from_the_journal_text() -> None:
     text = Settings(min_notional=D("2.50"), allow_margin=True).as_text()
     assert run_settings(text) == Settings(min_notional=D("2.50"), allow_margin=True)
     assert run_settings({"min_notional": "oops"}) == Settings()
+
+
+def test_run_incidents_from_a_folded_run() -> None:
+    from console.domain.events import (
+        OrderIntent,
+        OrderSubmitted,
+        OrderUpdate,
+        RunHalted,
+        StreamStatus,
+    )
+    from console.domain.fold import fold
+    from console.domain.orders import OrderStatus
+    from console.domain.reasons import approved_legs, run_incidents
+    from tests.domain.test_fold import _preview, _recorded, _start
+
+    events, sell, buy = _start()
+    order = _preview().sell[0].order
+    events += [
+        OrderIntent(client_order_id=sell, symbol="AAA", side=Side.SELL, order=order),
+        OrderSubmitted(client_order_id=sell, broker_order_id="b1", status=OrderStatus.ACCEPTED),
+        StreamStatus(state="silent", detail="no update for 30 s"),
+        OrderUpdate(
+            client_order_id=sell, broker_order_id="b1", status=OrderStatus.CANCELED,
+            filled_qty=D(2), filled_avg_price=D(20),
+        ),
+        RunHalted(reason="operator halt"),
+    ]  # fmt: skip
+    recorded = _recorded(events)
+    state = fold(recorded)
+    legs, seq = approved_legs(recorded)
+    assert seq == 1 and legs
+    rows = run_incidents(state, approved=legs, approved_seq=seq)
+    texts = {row.code: row for row in rows}
+    assert texts["stream_silent"].text == "the order stream went silent: no update for 30 s"
+    assert texts["partial_canceled"].symbol == "AAA"
+    assert "rest canceled by the broker" in texts["partial_canceled"].text
+    assert texts["halt"].text == "run halted: operator halt"
+    assert [row.seq for row in rows] == sorted(row.seq for row in rows if row.seq is not None) + [
+        None for row in rows if row.seq is None
+    ]
