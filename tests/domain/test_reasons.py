@@ -166,7 +166,7 @@ def test_run_incidents_from_a_folded_run() -> None:
     from console.domain.reasons import approved_legs, run_incidents
     from tests.domain.test_fold import _preview, _recorded, _start
 
-    events, sell, buy = _start()
+    events, sell, _buy = _start()
     order = _preview().sell[0].order
     events += [
         OrderIntent(client_order_id=sell, symbol="AAA", side=Side.SELL, order=order),
