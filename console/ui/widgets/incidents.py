@@ -104,6 +104,7 @@ def add_to_problems_tab(tabs: QTabWidget, panel: IncidentsPanel) -> bool:
         tabs.removeTab(index)
         split.addWidget(problems)
         split.addWidget(panel)
+        problems.show()  # a page taken out of the tabs stays hidden otherwise
         split.setSizes([300, 300])
         tabs.insertTab(index, split, title)
         if was_current:

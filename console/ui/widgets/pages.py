@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from console.domain.columns import HOLDS, PREVIEW_LEGS, PROBLEMS, SUMMARY
 from console.domain.preview_model import Leg, Preview, Problem
+from console.domain.reasons import plain_problems
 from console.domain.rows import MonitorRow, WeightBar
 from console.domain.summary import RunSummary, SummaryRow
 from console.ui import fmt
@@ -77,7 +78,7 @@ class ReviewPages:
         self.buy_model.set_rows(preview.buy)
         held = set(preview.holds)
         self.hold_model.set_rows([bar for bar in weights if bar.symbol in held])
-        self.problem_model.set_rows(preview.problems)
+        self.problem_model.set_rows(plain_problems(preview))  # plain words, codes kept
         self.funding.set_funding(preview.funding)
         self.chart.set_bars(weights)
 

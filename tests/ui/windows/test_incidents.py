@@ -32,6 +32,7 @@ def test_a_partial_then_canceled_sell_shows_in_the_problems_tab_during_the_run(
     window.acts.run.trigger()
     qtbot.waitUntil(lambda: window.runs.paused, timeout=10_000)  # between the phases
     window.tabs.setCurrentIndex(problems_tab)
+    assert window.review.problems.isVisible() and panel.isVisible()  # one above the other
     model = panel.model
 
     def row_text(symbol: str) -> str:
