@@ -100,14 +100,14 @@ class FileController(QObject):
         self.start_page = StartPage()
         self.stack: QStackedWidget | None = None
         self._tabs: QWidget | None = None
-        self.remainder_action = QAction("Plan the &remainder", window)
+        self.remainder_action = QAction("Plan the rema&inder", window)
         self.remainder_action.setObjectName("actionPlanRemainder")
         self.remainder_action.setToolTip(
             "After a partial or halted run: a new plan that trades what is left, against the "
             "account now, saved beside the plan and loaded as a preview"
         )
         self.remainder_action.triggered.connect(self.plan_remainder)
-        self.remainder_button = QPushButton("Plan the &remainder…")
+        self.remainder_button = QPushButton("Plan the rema&inder…")
         self.remainder_button.setObjectName("planRemainder")
         self.remainder_button.setToolTip(self.remainder_action.toolTip())
         self.remainder_button.clicked.connect(self.plan_remainder)
