@@ -10,7 +10,7 @@ from console.domain.canonical import to_plain
 from console.domain.config import Settings
 from console.domain.market import AccountSnapshot
 from console.domain.money import add
-from console.domain.plan import Action, LoadedPlan, RebalancePlan
+from console.domain.plan import Action, LoadedPlan, RebalancePlan, parse_plan_bytes
 from console.domain.targets import target_items
 
 REMAINDER_TAG = "-rem-"
@@ -61,7 +61,8 @@ def build_remainder(
         estimated_duration_minutes=source.estimated_duration_minutes,
         metadata=metadata,
     )
-    return LoadedPlan(plan=plan, digest=plan.digest(), source="", kind="plan")
+    # Read back from its own JSON: exactly the plan (and digest) its file will load as.
+    return parse_plan_bytes("remainder plan", plan_json_bytes(plan))
 
 
 def plan_document(plan: RebalancePlan) -> dict[str, Any]:
