@@ -129,6 +129,11 @@ def dispatch(argv: Sequence[str]) -> int:
     if args.command == "preview":
         args.scenario = _default_scenario(args.scenario, args.broker)
         return asyncio.run(preview_command(args, settings))
+    if args.command == "remainder":
+        from console.cli.remainder import remainder_command
+
+        args.scenario = _default_scenario(args.scenario, args.broker)
+        return asyncio.run(remainder_command(args, settings))
     if args.command == "run":
         args.scenario = _default_scenario(args.scenario, args.broker)
         args.plan_source = os.path.abspath(args.plan)

@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "preview": "preview a plan against the account; nothing is submitted",
     "run": "execute a plan: sells, then buys with the proceeds (needs --yes)",
     "replay": "the state of a journaled run at any event",
+    "remainder": "after a partial or halted run, write a plan that trades what is left",
     "journal": "`journal verify JOURNAL [--head HASH]` or `journal runs JOURNAL`",
     "schema": "print the plan JSON Schema",
     "emulator": "serve the loopback Alpaca emulator (try --broker alpaca offline)",
@@ -78,7 +79,9 @@ def _format(parser: argparse.ArgumentParser) -> None:
 
 
 def _wide(prog: str) -> argparse.HelpFormatter:
-    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=14, width=100)
+    formatter = argparse.RawDescriptionHelpFormatter(prog, max_help_position=16, width=100)
+    formatter._action_max_length = 14  # every sub-command's name fits before its help
+    return formatter
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     _broker_options(p)
     p.add_argument("--journal", metavar="FILE", help="journal used to number the attempt")
     _format(p)
+    p.add_argument("--pdf", metavar="FILE", help="also write the pre-trade review report (PDF)")
     _common(p)
 
     p = add("run")
@@ -122,6 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run", metavar="RUN_ID")
     p.add_argument("--at", type=int, metavar="SEQ")
     _format(p)
+    p.add_argument("--pdf", metavar="FILE", help="also write the post-trade run report (PDF)")
+    _common(p)
+
+    p = add("remainder")
+    p.add_argument("plan", help="the plan that ran (plan JSON, targets CSV or `demo`)")
+    p.add_argument("--out", metavar="FILE", required=True, help="where to write the new plan")
+    p.add_argument(
+        "--force", action="store_true", help="overwrite --out when it exists (refused otherwise)"
+    )
+    _broker_options(p)
     _common(p)
 
     p = add("journal")

@@ -7,16 +7,21 @@ import sys
 from pathlib import Path
 
 from console.cli.common import EXIT_OK, emit_json
+from console.cli.reportfiles import check_pdf_path, write_report
 from console.cli.tables import run_table
 from console.domain.errors import InputError
+from console.domain.events import RecordedEvent
 from console.domain.fold import fold
 from console.domain.replay import replay_json
+from console.domain.runstate import RunState
 
 
 def replay_command(args: argparse.Namespace) -> int:
     """`replay JOURNAL [--run ID] [--at SEQ]`: the folded RunState (verified journal only)."""
     from console.journal.store import SqliteJournal
 
+    if args.pdf is not None:
+        check_pdf_path(args.pdf)
     if not Path(args.journal).exists():
         raise InputError.single(args.journal, "", "no such journal")
     with SqliteJournal(args.journal, read_only=True) as journal:
@@ -47,16 +52,27 @@ def replay_command(args: argparse.Namespace) -> int:
                 f"seq {at} is before run {run.run_id} begins "
                 f"(its first event is seq {run.first_seq})",
             )
-        state = fold(journal.events(run.run_id, upto_seq=at))
+        events = journal.events(run.run_id, upto_seq=at)
+        state = fold(events)
         head = journal.head_hash(run.run_id, upto_seq=at)
     at_seq = min(at, run.last_seq)
     report = replay_json(state, at, run.last_seq)
     if at_seq == run.last_seq and state.status == "running":
         report["status"] = "unfinished"  # no run_completed: orders may still be working
     report["journal_head"] = head
+    if args.pdf is not None:
+        write_report(args.pdf, lambda path: _run_pdf(state, head, path, args.journal, events))
     if args.format == "json":
         emit_json(report)
     else:
         header = f"Replay of {args.journal} at seq {at_seq} of {run.last_seq}"
         sys.stdout.write(run_table(state, header=header) + f"\nJournal head: {head}\n")
     return EXIT_OK
+
+
+def _run_pdf(
+    state: RunState, head: str | None, path: str, journal: str, events: list[RecordedEvent]
+) -> int:
+    from console.ui.reports import write_run_pdf  # Qt only when a PDF is asked for
+
+    return write_run_pdf(state, head, path, journal, events=events[:1])

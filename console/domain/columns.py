@@ -33,6 +33,16 @@ from console.domain.events import (
 )
 from console.domain.orders import OrderSpec
 from console.domain.preview_model import Leg, Problem
+from console.domain.reasons import (
+    IncidentRow,
+    leg_codes,
+    leg_notes_text,
+    leg_reason_text,
+    outcome_code,
+    outcome_text,
+    run_leg_code,
+    run_leg_reason_text,
+)
 from console.domain.rows import IssueRow, LogRow, MonitorRow, WeightBar
 from console.domain.runstate import LegState
 from console.domain.summary import SummaryRow
@@ -236,18 +246,18 @@ def _status_column(
     reason: Callable[[R], str | None],
     *,
     terminal: Callable[[R], str] | None = None,
+    tip: Callable[[R], str | None] | None = None,
 ) -> ColumnSpec[R]:
     return ColumnSpec(
         "status",
         "Status",
         value=status,
-        tooltip=reason,
-        display=lambda row: f.status_text(status(row), reason(row)),
+        tooltip=tip or reason,
         terminal=terminal,
         tone=_status_tone(status),
         shade=True,
         status=True,
-        width=190,
+        width=110,
     )
 
 
@@ -301,6 +311,18 @@ def _leg_reason(leg: Leg) -> str | None:
     return leg.reason.value if leg.reason is not None else None
 
 
+def _with_code(text: str | None, code: str | None) -> str | None:
+    """A tooltip: the plain words and the code behind them."""
+    if not text:
+        return code or None
+    return f"{text}\n(code: {code})" if code else text
+
+
+def _leg_words_tip(leg: Leg) -> str | None:
+    words = "; ".join(p for p in (leg_reason_text(leg), leg_notes_text(leg)) if p)
+    return _with_code(words, leg_codes(leg))
+
+
 def _planned_tip(leg: Leg) -> str | None:
     if leg.scaled_amount == leg.planned_amount:
         return None
@@ -347,25 +369,35 @@ PREVIEW_LEGS: TableSpec[Leg] = TableSpec(
         _status_column(
             lambda leg: leg.status.value,
             _leg_reason,
+            tip=lambda leg: _with_code(leg_reason_text(leg), _leg_reason(leg)),
             terminal=lambda leg: f.status_line(
                 leg.status.value, _leg_reason(leg), tuple(n.value for n in leg.notes)
             ),
         ),
         _text_col("reason", "Reason", _leg_reason),
         ColumnSpec(
+            "reason_text",
+            "Why",
+            value=lambda leg: leg_reason_text(leg),
+            fmt=lambda v: v or "",
+            tooltip=_leg_words_tip,
+            width=220,
+        ),
+        ColumnSpec(
             "notes",
             "Notes",
             value=lambda leg: " ".join(note.value for note in leg.notes),
-            display=lambda leg: ", ".join(note.value for note in leg.notes),
-            width=80,
+            display=lambda leg: leg_notes_text(leg),
+            tooltip=_leg_words_tip,
+            width=220,
         ),
         _text_col("client_order_id", "Client order id", lambda leg: leg.client_order_id, width=195),
     ),
     window=("symbol", "side", "weights", "planned_amount", "price", "quote_age", "order",
-            "est_qty", "est_notional", "status", "notes", "client_order_id"),
+            "est_qty", "est_notional", "status", "reason_text", "notes", "client_order_id"),
     csv=("side", "symbol", "current_weight", "target_weight", "planned_amount", "scaled_amount",
          "price", "quote_age", "order_qty", "order_notional", "est_qty", "est_notional", "status",
-         "reason", "notes", "client_order_id"),
+         "reason", "reason_text", "notes", "client_order_id"),
     terminal=("symbol", "scaled_amount", "price", "quote_age", "order", "est_qty",
               "est_notional", "status"),
 )  # fmt: skip
@@ -394,14 +426,21 @@ PROBLEMS: TableSpec[Problem] = TableSpec(
         ),
         _text_col("code", "Code", lambda p: p.code.value, width=170),
         _text_col("symbol", "Symbol", lambda p: p.symbol or f.NONE, width=80),
-        _text_col("message", "Message", lambda p: p.message, width=560),
+        _text_col(
+            "message", "Message", lambda p: p.message, width=560,
+            tooltip=lambda p: _with_code(p.message, p.code.value),
+        ),
     ),
-)
+)  # fmt: skip
 """The preview's Problems table."""
 
 
 def _run_reason(leg: LegState) -> str | None:
     return leg.reason if leg.status in ("skipped", "blocked", "rejected") else None
+
+
+def _run_words_tip(leg: LegState) -> str | None:
+    return _with_code(run_leg_reason_text(leg), run_leg_code(leg))
 
 
 RUN_LEGS: TableSpec[LegState] = TableSpec(
@@ -420,8 +459,17 @@ RUN_LEGS: TableSpec[LegState] = TableSpec(
             lambda r: r.status,
             _run_reason,
             terminal=lambda r: f.status_line(r.status, _run_reason(r)),
+            tip=_run_words_tip,
         ),
         _text_col("reason", "Reason", lambda r: r.reason),
+        ColumnSpec(
+            "reason_text",
+            "Why",
+            value=lambda r: run_leg_reason_text(r),
+            fmt=lambda v: v or "",
+            tooltip=_run_words_tip,
+            width=260,
+        ),
         _qty("filled_qty", "Filled qty", lambda r: r.filled_qty),
         _price("filled_avg_price", "Avg fill price", lambda r: r.filled_avg_price,
                short="Avg price"),
@@ -432,7 +480,8 @@ RUN_LEGS: TableSpec[LegState] = TableSpec(
     ),
     csv=("client_order_id", "symbol", "side", "planned_amount", "scaled_amount", "price",
          "order_qty", "order_notional", "est_qty", "est_notional", "status", "reason",
-         "filled_qty", "filled_avg_price", "filled_notional", "broker_order_id", "last_seq"),
+         "reason_text", "filled_qty", "filled_avg_price", "filled_notional", "broker_order_id",
+         "last_seq"),
     terminal=("symbol", "side", "order", "status", "filled_qty", "filled_avg_price",
               "filled_notional"),
 )  # fmt: skip
@@ -443,7 +492,7 @@ MONITOR: TableSpec[MonitorRow] = RUN_LEGS.via(
     lambda row: row.leg,
     ColumnSpec("time", "Time", lambda r: r.first_seen, f.clock_time, width=100),
     window=("time", "client_order_id", "symbol", "side", "order", "filled_qty",
-            "filled_avg_price", "filled_notional", "status", "updated_at"),
+            "filled_avg_price", "filled_notional", "status", "reason_text", "updated_at"),
 )  # fmt: skip
 """The live Order monitor and the replay's monitor page: a run's legs with their first seen time."""
 
@@ -460,14 +509,29 @@ def _slippage_tip(row: SummaryRow) -> str | None:
     return f"{f.signed_money(row.slippage_cost)} against the preview price (+ = worse)"
 
 
+def _summary_words(row: SummaryRow) -> str | None:
+    return outcome_text(
+        row.status, row.reason, row.filled_qty, row.filled_notional, symbol=row.symbol,
+        amount=row.planned_notional,
+    )  # fmt: skip
+
+
+def _summary_tip(row: SummaryRow) -> str | None:
+    return _with_code(_summary_words(row), outcome_code(row.status, row.reason, row.filled_qty))
+
+
 SUMMARY: TableSpec[SummaryRow] = TableSpec(
     "summary",
     (
         _text_col("client_order_id", "Client order id", lambda r: r.client_order_id),
         _text_col("symbol", "Symbol", lambda r: r.symbol, width=70),
         _text_col("side", "Side", lambda r: r.side.value, align=Align.CENTER, width=50),
-        _status_column(lambda r: r.status, lambda r: r.reason),
+        _status_column(lambda r: r.status, lambda r: r.reason, tip=_summary_tip),
         _text_col("reason", "Reason", lambda r: r.reason),
+        ColumnSpec(
+            "reason_text", "Why", value=_summary_words, fmt=lambda v: v or "",
+            tooltip=_summary_tip, width=260,
+        ),
         _qty("planned_qty", "Planned qty", lambda r: r.planned_qty),
         _qty("filled_qty", "Filled qty", lambda r: r.filled_qty),
         _money("planned_notional", "Planned notional", lambda r: r.planned_notional, width=120),
@@ -482,10 +546,25 @@ SUMMARY: TableSpec[SummaryRow] = TableSpec(
         ColumnSpec("drift", "Drift after run", lambda r: r.drift, f.signed_pct, Align.RIGHT,
                    tooltip=_weight_tip, width=110),
     ),
-    window=("symbol", "side", "status", "planned_qty", "filled_qty", "planned_notional",
-            "filled_notional", "preview_price", "filled_avg_price", "slippage", "drift"),
+    window=("symbol", "side", "status", "reason_text", "planned_qty", "filled_qty",
+            "planned_notional", "filled_notional", "preview_price", "filled_avg_price", "slippage",
+            "drift"),
 )  # fmt: skip
 """The end-of-run Summary table and its CSV export."""
+
+INCIDENTS: TableSpec[IncidentRow] = TableSpec(
+    "incidents",
+    (
+        _text_col("seq", "Seq", lambda r: r.seq, align=Align.RIGHT, width=60),
+        _text_col("symbol", "Symbol", lambda r: r.symbol, width=70),
+        _text_col(
+            "text", "What happened", lambda r: r.text, width=520,
+            tooltip=lambda r: _with_code(r.text, r.code),
+        ),
+        _text_col("code", "Code", lambda r: r.code, width=140),
+    ),
+)  # fmt: skip
+"""A run's incidents in plain words (the Problems of a run, its report and its CSV)."""
 
 ISSUES: TableSpec[IssueRow] = TableSpec(
     "file issues",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -80,7 +81,8 @@ def parse_targets(source: str, data: bytes) -> dict[str, Decimal]:
     return weights
 
 
-def _priority(amount: Decimal) -> int:
+def target_priority(amount: Decimal) -> int:
+    """Priority by size: >= 10,000 -> 1, >= 1,000 -> 2, >= 100 -> 3, >= 50 -> 4, else 5."""
     size = abs(amount)
     for bound, priority in ((10_000, 1), (1_000, 2), (100, 3), (50, 4)):
         if size >= bound:
@@ -93,15 +95,7 @@ def targets_digest(data: bytes, account_id: str, day: date) -> str:
     return sha256_hex(data + b"\x00" + account_id.encode() + b"\x00" + day.isoformat().encode())
 
 
-def build_targets_plan(
-    source: str,
-    data: bytes,
-    snapshot: AccountSnapshot,
-    settings: Settings,
-    now: datetime,
-) -> LoadedPlan:
-    """The plan a targets file asks for against this account, at UTC time `now`."""
-    weights = parse_targets(source, data)
+def _refuse_unpriced(source: str, snapshot: AccountSnapshot) -> None:
     unpriced = sorted(s for s, q in snapshot.positions.items() if q > 0 and snapshot.mid(s) is None)
     if unpriced:
         raise InputError(
@@ -111,10 +105,32 @@ def build_targets_plan(
                 for s in unpriced
             ),
         )
+
+
+def target_items(
+    source: str,
+    weights: Mapping[str, Decimal],
+    snapshot: AccountSnapshot,
+    settings: Settings,
+    *,
+    liquidate_unlisted: bool,
+) -> tuple[PlanItem, ...]:
+    """The §2.2 rule: one item per weighted symbol, sized against the account now (pure).
+
+    With `liquidate_unlisted`, every held symbol missing from `weights` is added with weight 0
+    (a targets file); without it, symbols outside `weights` are left alone (a remainder plan).
+    A symbol whose weight is 0 is a SELL liquidation while it is held, else a HOLD of 0.
+    A held symbol with no price cannot be valued: InputError naming it (against `source`).
+    """
+    _refuse_unpriced(source, snapshot)
     equity = snapshot.equity()
     investable = mul(equity, sub(ONE, settings.cash_reserve_pct))
     threshold = mul(settings.min_trade_pct, equity)
-    held = [s for s, q in sorted(snapshot.positions.items()) if q > 0 and s not in weights]
+    held = (
+        [s for s, q in sorted(snapshot.positions.items()) if q > 0 and s not in weights]
+        if liquidate_unlisted
+        else []
+    )
     items: list[PlanItem] = []
     for symbol, weight in [*weights.items(), *((s, ZERO) for s in held)]:
         qty = snapshot.position(symbol)
@@ -139,9 +155,22 @@ def build_targets_plan(
                 current_value=current,
                 trade_amount=amount,
                 action=action,
-                priority=_priority(amount),
+                priority=target_priority(amount),
             )
         )
+    return tuple(items)
+
+
+def build_targets_plan(
+    source: str,
+    data: bytes,
+    snapshot: AccountSnapshot,
+    settings: Settings,
+    now: datetime,
+) -> LoadedPlan:
+    """The plan a targets file asks for against this account, at UTC time `now`."""
+    weights = parse_targets(source, data)
+    items = target_items(source, weights, snapshot, settings, liquidate_unlisted=True)
     file_hash = sha256_hex(data)
     plan_id = f"targets-{file_hash[:8]}"
     plan = RebalancePlan(
@@ -150,8 +179,8 @@ def build_targets_plan(
         correlation_id=plan_id,
         causation_id=f"sha256:{file_hash}",
         timestamp=now,
-        items=tuple(items),
-        total_portfolio_value=equity,
+        items=items,
+        total_portfolio_value=snapshot.equity(),
         total_trade_value=add(*(abs(i.trade_amount) for i in items)),
     )
     digest = targets_digest(data, snapshot.account_id, now.date())

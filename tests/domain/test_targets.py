@@ -58,9 +58,9 @@ def test_listed_zero_weight_is_a_liquidation_even_when_tiny() -> None:
 
 
 def test_priority_tiers() -> None:
-    from console.domain.targets import _priority
+    from console.domain.targets import target_priority
 
-    assert [_priority(D(v)) for v in ("10000", "9999.99", "1000", "100", "50", "49.99")] == [
+    assert [target_priority(D(v)) for v in ("10000", "9999.99", "1000", "100", "50", "49.99")] == [
         1,
         2,
         2,

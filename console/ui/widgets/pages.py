@@ -31,6 +31,7 @@ from console.domain.columns import (
     Tone,
 )
 from console.domain.preview_model import Funding, Leg, Preview, Problem
+from console.domain.reasons import plain_problems
 from console.domain.rows import MonitorRow, WeightBar
 from console.domain.runstate import LegState
 from console.domain.summary import RunSummary, SummaryRow
@@ -182,7 +183,7 @@ class ReviewPages:
         self.buy_model.set_rows(preview.buy)
         held = set(preview.holds)
         self.hold_model.set_rows([bar for bar in weights if bar.symbol in held])
-        self.problem_model.set_rows(preview.problems)
+        self.problem_model.set_rows(plain_problems(preview))  # plain words, codes kept
         self.funding.set_funding(preview.funding)
         self.chart.set_bars(weights)
 

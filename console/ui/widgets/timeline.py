@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from typing_extensions import override
 
 from console.domain.columns import Tone
+from console.domain.reasons import approved_legs, run_incidents
 from console.domain.replay import ReplayIndex
 from console.ui import fmt
 from console.ui.palette import tone_colour, tone_shade
@@ -23,6 +24,23 @@ from console.ui.palette import tone_colour, tone_shade
 MARGIN = 10
 # Phase bands, boundaries and marks take the palette's tone colours (readable on dark themes).
 SELL_BAND, BUY_BAND, BOUNDARY = Tone.INFO, Tone.GOOD, Tone.INFO
+
+
+def incident_marks(index: ReplayIndex) -> list[tuple[int, str]]:
+    """(position, plain words [code]) of every incident of the run, in seq order.
+
+    Caps of the approved preview, the folded incidents and each leg that did not fill in full
+    (partly filled then canceled, canceled at the phase timeout or by halt, refused, skipped),
+    at the seq of its last event.
+    """
+    marks: list[tuple[int, str]] = []
+    approved, seq = approved_legs(index.events[:1])
+    for incident in run_incidents(index.final, approved=approved, approved_seq=seq):
+        if incident.seq is None:
+            continue
+        symbol = f"{incident.symbol}: " if incident.symbol else ""
+        marks.append((index.index_of(incident.seq), f"{symbol}{incident.text} [{incident.code}]"))
+    return marks
 
 
 class Timeline(QWidget):
@@ -51,9 +69,7 @@ class Timeline(QWidget):
             self.boundary_positions = [
                 (index.index_of(b.seq), b.kind, b.label) for b in index.boundaries
             ]
-            self.problem_positions = [
-                (index.index_of(p.seq), f"{p.kind}: {p.message}") for p in index.problems
-            ]
+            self.problem_positions = incident_marks(index)
         self.update()
 
     def set_position(self, position: int) -> None:

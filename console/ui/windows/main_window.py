@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
             self,
             reset=ctx.reset_account,
         )
+        self.files.install(self.tabs, self.summary_page.export)  # start page, remainder
         self._connect()
         self._close_confirmed = False
         self.question: QMessageBox | None = None
