@@ -36,7 +36,7 @@ from console.domain.events import (
     RunStarted,
 )
 from console.domain.orders import OrderSpec, OrderStatus, Side
-from console.domain.preview_model import Funding, Leg, LegStatus
+from console.domain.preview_model import Funding, Leg, PreviewStatus
 from console.engine.tasks import TaskGroup
 from console.ui.models.table_model import KEY_ROLE
 from console.ui.viewmodels.run_vm import RunViewModel
@@ -58,7 +58,7 @@ def build_events(orders: int) -> list[RecordedEvent]:
             order=OrderSpec(qty=Decimal(10)),
             est_qty=Decimal(10),
             est_notional=Decimal("1000.00"),
-            status=LegStatus.READY,
+            status=PreviewStatus.READY,
             reason=None,
             notes=(),
             client_order_id=f"pc-000000000000-1-{'s' if n % 2 else 'b'}-S{n:05d}",

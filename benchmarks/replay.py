@@ -37,7 +37,7 @@ from console.domain.events import (
 )
 from console.domain.fold import fold
 from console.domain.orders import OrderSpec, OrderStatus, Side
-from console.domain.preview_model import Funding, Leg, LegStatus
+from console.domain.preview_model import Funding, Leg, PreviewStatus
 from console.domain.replay import ReplayIndex
 from console.engine.replay import ReplayJournal
 from console.journal.codec import encode_event
@@ -65,7 +65,7 @@ def _leg(number: int, side: Side) -> Leg:
         order=OrderSpec(qty=qty),
         est_qty=qty,
         est_notional=price * qty,
-        status=LegStatus.READY,
+        status=PreviewStatus.READY,
         reason=None,
         notes=(),
         client_order_id=f"pc-{DIGEST[:12]}-1-{side.letter}-{symbol}",

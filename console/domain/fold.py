@@ -23,7 +23,7 @@ from console.domain.events import (
     StreamStatus,
 )
 from console.domain.orders import OrderStatus, Side
-from console.domain.preview_model import Leg, LegStatus
+from console.domain.preview_model import Leg, PreviewStatus
 from console.domain.runstate import (
     _TERMINAL,
     PENDING,
@@ -54,7 +54,7 @@ def _evolve(leg: LegState, changes: dict[str, Any]) -> LegState:
 
 
 def _leg_from_preview(leg: Leg) -> LegState:
-    status = PENDING if leg.status is LegStatus.READY else leg.status.value
+    status = PENDING if leg.status is PreviewStatus.READY else leg.status.value
     return LegState(
         client_order_id=leg.client_order_id,
         symbol=leg.symbol,
