@@ -23,7 +23,7 @@ from console.domain.events import (
     event_from_payload,
     event_payload,
 )
-from console.domain.fold import RunFolder, fold
+from console.domain.fold import RunFolder, _Work, fold
 from console.domain.legstatus import TRANSITIONS, LegStatus
 from console.domain.orders import OrderStatus, Side
 from console.domain.preview import compute_preview
@@ -201,6 +201,11 @@ def test_work_records_freeze_once_per_change_and_leave_earlier_legs_intact() -> 
     assert after.last_seq == 99 and dataclasses.replace(before, status=LegStatus.FILLED) != after
     with pytest.raises(dataclasses.FrozenInstanceError):
         after.status = LegStatus.NEW  # type: ignore[misc]
+    work = _Work(after)
+    work.frozen = None
+    rebuilt = work.freeze()  # every slot set from the field of the same name
+    assert rebuilt == after and rebuilt is not after
+    assert dataclasses.astuple(rebuilt) == dataclasses.astuple(after)
 
 
 def test_a_refused_transition_keeps_the_status_is_counted_and_still_completes_fills() -> None:
