@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -107,6 +108,7 @@ class ReplayRunView(QWidget):
         funding_layout.addStretch(1)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("replayTabs")
+        self.tabs.setMinimumSize(320, 160)  # pages scroll; their size hints never grow the window
         for page, title in (
             (self.review.sell, "&Sell phase (approved)"),
             (self.review.buy, "&Buy phase (approved) + funding"),
@@ -136,6 +138,17 @@ class ReplayRunView(QWidget):
         self.tabs.currentChanged.connect(lambda _n: self._refresh_pages())
         self.show_position(self.player.position)
 
+    def set_index(self, index: ReplayIndex) -> None:
+        """The same run, indexed further (the whole run after its first page): keep the cursor,
+        or follow to the new end when it was at the old one."""
+        at_end = self.player.at_end
+        self.index = index
+        self.player.index = index
+        self.timeline.set_index(index)
+        position = len(index) - 1 if at_end else min(self.player.position, len(index) - 1)
+        self.player.position = position
+        self.player.position_changed.emit(position)  # shows it here and in the event log
+
     def _build_transport(self) -> None:
         self.back = QPushButton("◀ Step")
         self.back.setToolTip("One event back (Left or ,)")
@@ -154,6 +167,8 @@ class ReplayRunView(QWidget):
         self.speed.setToolTip("Playback speed in event time (1 – 4)")
         self.where = QLabel()
         self.where.setObjectName("replayWhere")
+        # A long problem note is cut at the window's edge (full text on hover): never widens it.
+        self.where.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.transport = QHBoxLayout()
         for widget in (self.back, self.play, self.forward, self.problem):
             self.transport.addWidget(widget)
@@ -191,6 +206,7 @@ class ReplayRunView(QWidget):
         marks = [f"{p.kind}: {p.message}" for p in self.index.problems_at(recorded.seq)]
         bad = css_colour(Tone.BAD)
         note = f" · <b style='{bad}'>{html.escape('; '.join(marks))}</b>" if marks else ""
+        self.where.setToolTip("; ".join(marks))
         self.where.setText(
             f"seq <b>{recorded.seq}</b> ({position + 1} of {len(self.index)}) · "
             f"{html.escape(recorded.event.kind)} · {fmt.clock_time(recorded.ts)}{note}"
