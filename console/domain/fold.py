@@ -44,7 +44,8 @@ log = structlog.get_logger(__name__)
 
 _OF_ORDER = {status: LegStatus.of(status) for status in OrderStatus}
 _new = object.__new__
-_SET: tuple[Any, ...] = tuple(LegState.__dict__[f.name].__set__ for f in fields(LegState))
+_SET: tuple[Any, ...] = tuple(LegState.__dict__[f.name].__set__ for f in fields(LegState) if f.init)
+_SET_NOTIONAL: Any = LegState.__dict__["_notional"].__set__
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,7 @@ class _Work:
             _SET[17](frozen, self.intent)
             _SET[18](frozen, self.updated_at)
             _SET[19](frozen, self.last_seq)
+            _SET_NOTIONAL(frozen, None)
             self.frozen = frozen
         return frozen
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -26,6 +26,7 @@ Phase = Literal["approval", "sell", "between", "buy", "done"]
 PENDING = LegStatus.PENDING
 UNKNOWN = LegStatus.UNKNOWN
 NEVER_SENT = frozenset({LegStatus.SKIPPED, LegStatus.BLOCKED})
+_ZERO_CENTS = cents_half_up(ZERO)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +53,20 @@ class LegState:
     intent: bool = False
     updated_at: datetime | None = None
     last_seq: int | None = None
+    # filled_notional, computed on first use (a pure function of the fields above).
+    _notional: Decimal | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def filled_notional(self) -> Decimal:
-        """Actual filled notional: filled_qty x avg price, half-up to cents."""
-        if self.filled_avg_price is None:
-            return cents_half_up(ZERO)
-        return cents_half_up(mul(self.filled_qty, self.filled_avg_price))
+        """Actual filled notional: filled_qty x avg price, half-up to cents (computed once)."""
+        notional = self._notional
+        if notional is None:
+            if self.filled_avg_price is None:
+                notional = _ZERO_CENTS
+            else:
+                notional = cents_half_up(mul(self.filled_qty, self.filled_avg_price))
+            object.__setattr__(self, "_notional", notional)  # a cache, like cached_property
+        return notional
 
     @property
     def is_terminal(self) -> bool:

@@ -27,7 +27,7 @@ from console.domain.fold import RunFolder, _Work, fold
 from console.domain.legstatus import TRANSITIONS, LegStatus
 from console.domain.orders import OrderStatus, Side
 from console.domain.preview import compute_preview
-from console.domain.runstate import derive_status, run_state_json
+from console.domain.runstate import LegState, derive_status, run_state_json
 from tests.domain.factories import item, load, plan_doc, snapshot
 
 D = Decimal
@@ -205,7 +205,9 @@ def test_work_records_freeze_once_per_change_and_leave_earlier_legs_intact() -> 
     work.frozen = None
     rebuilt = work.freeze()  # every slot set from the field of the same name
     assert rebuilt == after and rebuilt is not after
-    assert dataclasses.astuple(rebuilt) == dataclasses.astuple(after)
+    init = [f.name for f in dataclasses.fields(LegState) if f.init]
+    assert [getattr(rebuilt, n) for n in init] == [getattr(after, n) for n in init]
+    assert rebuilt.filled_notional == after.filled_notional == D("102.50")
 
 
 def test_a_refused_transition_keeps_the_status_is_counted_and_still_completes_fills() -> None:

@@ -7,6 +7,7 @@ load it has since replaced (another run chosen, another journal opened, the wind
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 
@@ -58,7 +59,11 @@ class ReplayLoader(QObject):
         self.progress.emit(token, f"Reading the first {min(span, self.first_page_size):,} events…")
         self.first_page.emit(token, replay.first_page(run_id, self.first_page_size))
         self.progress.emit(token, f"Reading and indexing all {span:,} events of the run…")
-        self.loaded.emit(token, replay.load(run_id))
+        index = replay.load(run_id)
+        # The index's ~1M objects live as long as the window shows the run: out of the cyclic
+        # GC's reach, or its next full pass (hundreds of ms) stalls whatever thread triggers it.
+        gc.freeze()
+        self.loaded.emit(token, index)
 
     def _start(self, token: int, work: Callable[[], None]) -> None:
         def guarded() -> None:

@@ -132,6 +132,7 @@ class ReplayRunView(QWidget):
             self.review.buy_model.set_rows([leg for leg in start.legs if leg.side is Side.BUY])
             self.review.funding.set_funding(start.funding)
         self._dirty: set[int] = set()
+        self._monitor_rows: dict[str, MonitorRow] = {}
         self.player.position_changed.connect(self.show_position)
         self.player.playing_changed.connect(self._playing)
         self.timeline.scrubbed.connect(self._scrub)
@@ -220,9 +221,14 @@ class ReplayRunView(QWidget):
             f"{state.status.upper()}</b>{halted} · stream {state.stream} · "
             f"{len(state.incidents)} of {len(self.index.problems)} problems so far"
         )
-        for side in (Side.SELL, Side.BUY):
-            self.progress.set_progress(side.value, *phase_progress(state, side))
-        self.progress.set_phase(f"Replay at seq {recorded.seq} of {self.index.last_seq}")
+        # QProgressBar.setValue repaints at once (~5 ms each offscreen); a seek paints once.
+        self.progress.setUpdatesEnabled(False)
+        try:
+            for side in (Side.SELL, Side.BUY):
+                self.progress.set_progress(side.value, *phase_progress(state, side))
+            self.progress.set_phase(f"Replay at seq {recorded.seq} of {self.index.last_seq}")
+        finally:
+            self.progress.setUpdatesEnabled(True)
         self._dirty = {TAB_MONITOR, TAB_SUMMARY, TAB_FUNDING}
         self._refresh_pages()
 
@@ -248,18 +254,26 @@ class ReplayRunView(QWidget):
             self.funding_text.setText(funding_html(self.index, state))
 
     def _refresh_monitor(self, state: RunState) -> None:
-        """Same rows as the live monitor: every leg with a journaled intent."""
-        rows = [
-            MonitorRow(leg, self.index.intent_ts.get(leg.client_order_id))
-            for leg in state.legs
-            if leg.intent
-        ]
+        """Same rows as the live monitor: every leg with a journaled intent.
+
+        A leg's row is rebuilt only when the fold gave it a new LegState; intents never
+        revert, so the same number of rows means the same keys (only changed rows repaint).
+        """
+        cache = self._monitor_rows
+        intent_ts = self.index.intent_ts
+        rows: list[MonitorRow] = []
+        changed: list[MonitorRow] = []
+        for leg in state.legs:
+            if not leg.intent:
+                continue
+            coid = leg.client_order_id
+            row = cache.get(coid)
+            if row is None or row.leg is not leg:
+                row = cache[coid] = MonitorRow(leg, intent_ts.get(coid))
+                changed.append(row)
+            rows.append(row)
         model = self.monitor_model
-        current = model.rows()
-        if [r.key for r in current] == [r.key for r in rows]:
-            changed = [
-                new for old, new in zip(current, rows, strict=True) if old.leg is not new.leg
-            ]
+        if model.rowCount() == len(rows):
             model.upsert_rows(changed)
             model.flush()
         else:

@@ -1,4 +1,4 @@
-"""A large journal loads in a worker thread: first screen first, the whole run after, live window."""
+"""A large journal loads in a worker thread: first screen first, then the whole run, live window."""
 
 from __future__ import annotations
 
