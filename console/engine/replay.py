@@ -15,7 +15,7 @@ from console.domain.errors import InputError
 from console.domain.replay import ReplayIndex
 from console.engine.ports import Journal, RunSummary, VerifyResult
 
-FIRST_PAGE = 2_000
+FIRST_PAGE = 1_000
 """Events indexed for the first screen of a large run, before the rest is read."""
 
 

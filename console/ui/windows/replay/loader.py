@@ -56,13 +56,22 @@ class ReplayLoader(QObject):
 
     def _load(self, token: int, replay: ReplayJournal, run_id: str) -> None:
         span = replay.span(run_id)
-        self.progress.emit(token, f"Reading the first {min(span, self.first_page_size):,} events…")
-        self.first_page.emit(token, replay.first_page(run_id, self.first_page_size))
-        self.progress.emit(token, f"Reading and indexing all {span:,} events of the run…")
-        index = replay.load(run_id)
-        # The index's ~1M objects live as long as the window shows the run: out of the cyclic
-        # GC's reach, or its next full pass (hundreds of ms) stalls whatever thread triggers it.
-        gc.freeze()
+        # The run's ~1M objects live as long as the window shows it: the cyclic GC stays off
+        # while they are built, then they are frozen out of its reach. Otherwise its next full
+        # pass (hundreds of ms, holding the GIL) stalls the window, whichever thread runs it.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self.progress.emit(
+                token, f"Reading the first {min(span, self.first_page_size):,} events…"
+            )
+            self.first_page.emit(token, replay.first_page(run_id, self.first_page_size))
+            self.progress.emit(token, f"Reading and indexing all {span:,} events of the run…")
+            index = replay.load(run_id)
+            gc.freeze()
+        finally:
+            if enabled:
+                gc.enable()
         self.loaded.emit(token, index)
 
     def _start(self, token: int, work: Callable[[], None]) -> None:
