@@ -13,6 +13,7 @@ import asyncio
 import gc
 import os
 import sys
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -149,6 +150,8 @@ class Bench:
         self.clock.start()
         self.last_tick = 0.0
         self.max_stall = 0.0
+        self.cpu_start = 0.0
+        self.cpu = 0.0
         self.ticker = QTimer()
         self.ticker.setInterval(1)
         self.ticker.timeout.connect(self.tick)
@@ -200,6 +203,7 @@ class Bench:
         self.ticker.start()
         await asyncio.sleep(0.01)
         start = self.now()
+        self.cpu_start = time.process_time()
         for number, recorded in enumerate(self.events, start=1):
             self.feed(recorded)
             if chunk and number % chunk == 0:
@@ -208,12 +212,14 @@ class Bench:
             await asyncio.sleep(0.001)
         self.page.table.view.viewport().repaint()
         elapsed = self.now() - start
+        self.cpu = time.process_time() - self.cpu_start
         self.ticker.stop()
         return elapsed
 
     async def paced(self, rate: int) -> float:
         self.ticker.start()
         start = self.now()
+        self.cpu_start = time.process_time()
         sent = 0
         total = len(self.events)
         while sent < total:
@@ -226,6 +232,7 @@ class Bench:
             await asyncio.sleep(0.005)
         await asyncio.sleep(0.1)
         elapsed = self.now() - start
+        self.cpu = time.process_time() - self.cpu_start
         self.ticker.stop()
         return elapsed
 
@@ -242,9 +249,12 @@ def report(name: str, bench: Bench, elapsed: float, updates: int) -> None:
     done = sum(1 for leg in state.legs if leg.status == "filled") if state else 0
     print(f"[{name}]")
     print(f"  updates fed           {updates:,}  (orders filled at the end: {done:,})")
-    print(f"  total time            {elapsed * 1000:,.0f} ms")
+    print(f"  total time            {elapsed * 1000:,.0f} ms  (target <= 300 ms for a flood)")
+    print(
+        f"  CPU time (all threads) {bench.cpu * 1000:,.0f} ms  (less sensitive to a busy machine)"
+    )
     print(f"  updates/s             {updates / elapsed:,.0f}")
-    print(f"  longest loop stall    {bench.max_stall * 1000:,.1f} ms")
+    print(f"  longest loop stall    {bench.max_stall * 1000:,.1f} ms  (target <= 50 ms)")
     print(f"  dataChanged batches   {bench.vm.monitor.batches}")
     for label, values, scope in (
         ("update->model  ", bench.model_delays, "every row"),

@@ -171,6 +171,7 @@ class RunFolder:
         self._started_at: datetime | None = None
         self._legs: dict[str, LegState] = {}  # the frozen legs, stale where a _Work exists
         self._work: dict[str, _Work] = {}
+        self._changed: list[_Work] = []  # work records changed since `_legs` was brought up
         self._status: RunStatus = "running"
         self._phase: Phase = "approval"
         self._recomputed: FundingRecomputed | None = None
@@ -190,18 +191,20 @@ class RunFolder:
         clone.__dict__.update(self.__dict__)
         clone._legs = dict(self._legs)
         clone._work = {}
+        clone._changed = []
         clone._approvals = list(self._approvals)
         clone._incidents = list(self._incidents)
         clone.ignored = list(self.ignored)
         return clone
 
     def _settle(self) -> None:
-        """Freeze every work record into `_legs` and drop the records."""
-        if self._work:
+        """Bring `_legs` up to date: freeze the work records changed since the last time."""
+        changed = self._changed
+        if changed:
             legs = self._legs
-            for coid, work in self._work.items():
-                legs[coid] = work.freeze()
-            self._work = {}
+            for work in changed:
+                legs[work.client_order_id] = work.freeze()
+            changed.clear()
 
     @property
     def at_seq(self) -> int:
@@ -281,6 +284,7 @@ class RunFolder:
                 self._started_at = recorded.ts
                 self._legs = {leg.client_order_id: _leg_from_preview(leg) for leg in event.legs}
                 self._work = {}
+                self._changed = []
             case ApprovalGiven():
                 self._approvals.append(event)
                 if event.scope == "buy_phase":
@@ -353,18 +357,23 @@ class RunFolder:
             Incident(seq=recorded.seq, kind=kind, symbol=symbol, message=message)
         )
 
-    @staticmethod
-    def _touch(work: _Work, recorded: RecordedEvent) -> None:
+    def _touch(self, work: _Work, recorded: RecordedEvent) -> None:
         work.updated_at = recorded.ts
         work.last_seq = recorded.seq
-        work.frozen = None
+        self._changes(work)
+
+    def _changes(self, work: _Work) -> None:
+        """The work record is about to change: its frozen leg is stale from here on."""
+        if work.frozen is not None:
+            work.frozen = None
+            self._changed.append(work)
 
     def _move(self, work: _Work, status: LegStatus, recorded: RecordedEvent) -> bool:
         """Set the status if the table allows it; otherwise keep it, count and log the refusal."""
         current = work.status
         if status in TRANSITIONS[current]:
             work.status = status
-            work.frozen = None
+            self._changes(work)
             return True
         refused = IgnoredTransition(recorded.seq, work.client_order_id, current, status)
         self.ignored.append(refused)
@@ -412,7 +421,9 @@ class RunFolder:
             work.reason = reason
         work.updated_at = recorded.ts
         work.last_seq = recorded.seq
-        work.frozen = None
+        if work.frozen is not None:  # _changes, inlined on the hot path
+            work.frozen = None
+            self._changed.append(work)
 
     def state(self) -> RunState:
         """The frozen RunState after every applied event."""

@@ -34,7 +34,13 @@ from console.engine.gateway import BrokerGateway
 from console.engine.ports import BrokerError, Journal, RunSummary
 from console.engine.session import fetch_snapshot
 from console.engine.tasks import TaskGroup
-from console.ui.models.table_model import RecordTableModel
+from console.ui.models.table_model import (
+    FLOOD_BATCH_MAX,
+    FLOOD_MS,
+    FLOOD_ROWS,
+    QUIET_MS,
+    RecordTableModel,
+)
 from console.ui.viewmodels.approval_vm import Clock
 
 log = structlog.get_logger(__name__)
@@ -127,7 +133,10 @@ class RunViewModel(QObject):
         self._last_flush = 0.0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.flush)
+        self._timer.timeout.connect(self._due)
+        self._arrivals = 0  # events scheduled so far (a flood is still arriving when it moves)
+        self._arrivals_seen = 0
+        self._flood = False  # the last flush touched >= FLOOD_ROWS orders
 
     # -- queries -------------------------------------------------------------------------
     @property
@@ -189,14 +198,31 @@ class RunViewModel(QObject):
         self.monitor.clear()
 
     def _schedule(self) -> None:
+        self._arrivals += 1
         if not self._timer.isActive():
             waited = (time.perf_counter() - self._last_flush) * 1000
             self._timer.start(max(0, int(FLUSH_MS - waited)))
+
+    def _due(self) -> None:
+        """Flush, unless a flood is still arriving: then wait for a pause (<= FLOOD_MS apart)."""
+        if (
+            self._flood
+            and self._arrivals != self._arrivals_seen
+            and len(self._touched) < FLOOD_BATCH_MAX  # bounds one flush's work (the stall)
+        ):
+            self._arrivals_seen = self._arrivals
+            waited = (time.perf_counter() - self._last_flush) * 1000
+            if waited < FLOOD_MS:
+                self._timer.start(max(1, int(min(QUIET_MS, FLOOD_MS - waited))))
+                return
+        self.flush()
 
     def flush(self) -> None:
         """Publish the folded state: upsert the touched orders, announce the new RunState."""
         self._timer.stop()
         self._last_flush = time.perf_counter()
+        self._arrivals_seen = self._arrivals
+        self._flood = len(self._touched) >= FLOOD_ROWS
         try:
             state = self._folder.state()
         except ValueError:
@@ -210,6 +236,8 @@ class RunViewModel(QObject):
             ]
             self._touched.clear()
             self.monitor.upsert_rows(rows)
+            if self._flood:  # this flush already waited for the flood to pause: repaint now
+                self.monitor.flush()
         self.state = state
         self.state_changed.emit(state)
 
