@@ -133,6 +133,7 @@ class ReplayRunView(QWidget):
             self.review.funding.set_funding(start.funding)
         self._dirty: set[int] = set()
         self._monitor_rows: dict[str, MonitorRow] = {}
+        self.loading_upto: int | None = None  # the run's last seq while only a first page is in
         self.player.position_changed.connect(self.show_position)
         self.player.playing_changed.connect(self._playing)
         self.timeline.scrubbed.connect(self._scrub)
@@ -143,6 +144,7 @@ class ReplayRunView(QWidget):
         """The same run, indexed further (the whole run after its first page): keep the cursor,
         or follow to the new end when it was at the old one."""
         at_end = self.player.at_end
+        self.loading_upto = None
         self.index = index
         self.player.index = index
         self.timeline.set_index(index)
@@ -208,8 +210,9 @@ class ReplayRunView(QWidget):
         bad = css_colour(Tone.BAD)
         note = f" · <b style='{bad}'>{html.escape('; '.join(marks))}</b>" if marks else ""
         self.where.setToolTip("; ".join(marks))
+        loading = " loaded so far" if self.loading_upto else ""
         self.where.setText(
-            f"seq <b>{recorded.seq}</b> ({position + 1} of {len(self.index)}) · "
+            f"seq <b>{recorded.seq}</b> ({position + 1} of {len(self.index)}{loading}) · "
             f"{html.escape(recorded.event.kind)} · {fmt.clock_time(recorded.ts)}{note}"
         )
         colour = status_colour(state.status).name()
@@ -226,7 +229,10 @@ class ReplayRunView(QWidget):
         try:
             for side in (Side.SELL, Side.BUY):
                 self.progress.set_progress(side.value, *phase_progress(state, side))
-            self.progress.set_phase(f"Replay at seq {recorded.seq} of {self.index.last_seq}")
+            self.progress.set_phase(
+                f"Replay at seq {recorded.seq} of {self.loading_upto or self.index.last_seq}"
+                + (" (loading…)" if self.loading_upto else "")
+            )
         finally:
             self.progress.setUpdatesEnabled(True)
         self._dirty = {TAB_MONITOR, TAB_SUMMARY, TAB_FUNDING}

@@ -290,8 +290,14 @@ class ReplayWindow(QMainWindow):
             self._say_opened(replay)
 
     def _loaded_first_page(self, token: int, index: ReplayIndex) -> None:
-        if token == self._token:
-            self._show_run(index)
+        if token != self._token:
+            return
+        self._show_run(index)
+        if self.view is not None and self.replay is not None:
+            last = self.replay.run(index.run_id).last_seq
+            limit = self.replay.replay_limit
+            self.view.loading_upto = min(last, limit) if limit is not None else last
+            self.view.show_position(self.view.player.position)
 
     def _loaded_run(self, token: int, index: ReplayIndex) -> None:
         if token != self._token:

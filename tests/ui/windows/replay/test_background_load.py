@@ -53,6 +53,8 @@ def test_a_cursor_moved_on_the_first_page_stays_when_the_whole_run_arrives(
     moved: list[int] = []
 
     def move(_token: int, _index: ReplayIndex) -> None:
+        assert view_of(window).loading_upto == recorded.incident.at_seq  # "of N (loading…)"
+        assert "loaded so far" in view_of(window).where.text()
         view_of(window).player.seek(2)  # the operator steps back while the rest loads
         moved.append(view_of(window).player.position)
 
@@ -61,7 +63,7 @@ def test_a_cursor_moved_on_the_first_page_stays_when_the_whole_run_arrives(
     qtbot.waitUntil(lambda: not window.loading, timeout=10_000)
     window.loader.join(5)
     view = view_of(window)
-    assert moved == [2] and view.player.position == 2
+    assert moved == [2] and view.player.position == 2 and view.loading_upto is None
     assert view.state == fold(view.index.events[:3])
     assert window.events_model.rowCount() == 3
 
