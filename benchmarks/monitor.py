@@ -167,8 +167,8 @@ class Bench:
 
     def feed(self, recorded: RecordedEvent) -> None:
         coid = getattr(recorded.event, "client_order_id", None)
-        if coid is not None:
-            now = self.now()
+        if coid is not None and (coid not in self.unannounced or coid not in self.arrival):
+            now = self.now()  # the clock only when a delay starts (it costs ~15 ms in all)
             self.arrival.setdefault(coid, now)
             self.unannounced.setdefault(coid, now)
         self.vm.on_event(recorded)

@@ -51,7 +51,7 @@ FLOOD_MS = 200
 # In a flood, a batch goes out QUIET_MS after the last change (the flood has stopped).
 QUIET_MS = 30
 # ... or once this many rows wait (one batch's work stays well under an event-loop stall).
-FLOOD_BATCH_MAX = 2500
+FLOOD_BATCH_MAX = 8000
 # More separate changed ranges than this are sent as one spanning range.
 MAX_RANGES = 24
 

@@ -46,6 +46,7 @@ from console.ui.viewmodels.approval_vm import Clock
 log = structlog.get_logger(__name__)
 
 FLUSH_MS = 25
+LATE_S = 0.010  # a flush timer this late found the event loop busy
 AMBER_AFTER = 10.0
 RED_AFTER = 30.0
 
@@ -137,6 +138,7 @@ class RunViewModel(QObject):
         self._arrivals = 0  # events scheduled so far (a flood is still arriving when it moves)
         self._arrivals_seen = 0
         self._flood = False  # the last flush touched >= FLOOD_ROWS orders
+        self._due_at = 0.0  # when the flush timer should fire (perf_counter seconds)
 
     # -- queries -------------------------------------------------------------------------
     @property
@@ -200,21 +202,30 @@ class RunViewModel(QObject):
     def _schedule(self) -> None:
         self._arrivals += 1
         if not self._timer.isActive():
-            waited = (time.perf_counter() - self._last_flush) * 1000
-            self._timer.start(max(0, int(FLUSH_MS - waited)))
+            now = time.perf_counter()
+            wait = max(0, int(FLUSH_MS - (now - self._last_flush) * 1000))
+            self._due_at = now + wait / 1000
+            self._timer.start(wait)
 
     def _due(self) -> None:
-        """Flush, unless a flood is still arriving: then wait for a pause (<= FLOOD_MS apart)."""
+        """Flush, unless a flood is still arriving: then wait for a pause (<= FLOOD_MS apart).
+
+        A timer that fires late found the loop busy (painting, folding): that is no pause.
+        """
+        now = time.perf_counter()
+        waited = (now - self._last_flush) * 1000
+        arriving = self._arrivals != self._arrivals_seen or now - self._due_at > LATE_S
         if (
             self._flood
-            and self._arrivals != self._arrivals_seen
+            and arriving
+            and waited < FLOOD_MS
             and len(self._touched) < FLOOD_BATCH_MAX  # bounds one flush's work (the stall)
         ):
             self._arrivals_seen = self._arrivals
-            waited = (time.perf_counter() - self._last_flush) * 1000
-            if waited < FLOOD_MS:
-                self._timer.start(max(1, int(min(QUIET_MS, FLOOD_MS - waited))))
-                return
+            wait = max(1, int(min(QUIET_MS, FLOOD_MS - waited)))
+            self._due_at = now + wait / 1000
+            self._timer.start(wait)
+            return
         self.flush()
 
     def flush(self) -> None:
