@@ -79,15 +79,21 @@ class ReplayLoader(QObject):
             try:
                 work()
             except ReplayError as exc:
-                self.failed.emit(token, str(exc))
+                self._say_failed(token, str(exc))
             except Exception as exc:  # a closed or unreadable journal: said, never fatal
                 log.warning("replay_load_failed", error=str(exc))
-                self.failed.emit(token, f"{type(exc).__name__}: {exc}")
+                self._say_failed(token, f"{type(exc).__name__}: {exc}")
 
         thread = threading.Thread(target=guarded, name=f"replay-load-{token}", daemon=True)
         self.threads = [t for t in self.threads if t.is_alive()]
         self.threads.append(thread)
         thread.start()
+
+    def _say_failed(self, token: int, text: str) -> None:
+        try:
+            self.failed.emit(token, text)
+        except RuntimeError:  # the window (and this loader) is gone: nobody to tell
+            log.info("replay_load_dropped", token=token)
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for the worker threads (tests and shutdown)."""

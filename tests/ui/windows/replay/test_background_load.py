@@ -110,3 +110,13 @@ def test_dialogs_do_not_grow_the_window(qtbot: QtBot, recorded: Recorded) -> Non
     assert window.size() == before
     for dialog in window.findChildren(QDialog):
         dialog.close()
+
+
+def test_closing_the_window_while_loading_drops_the_load(qtbot: QtBot, recorded: Recorded) -> None:
+    window = _window(qtbot)
+    window.open_path(str(recorded.path))
+    assert window.loading
+    window.close()  # the journal is closed under the worker: its results are dropped
+    window.loader.join(5)
+    qtbot.wait(50)
+    assert window.view is None and window.replay is None and not window.loading
