@@ -139,6 +139,7 @@ class RunViewModel(QObject):
         self._arrivals_seen = 0
         self._flood = False  # the last flush touched >= FLOOD_ROWS orders
         self._due_at = 0.0  # when the flush timer should fire (perf_counter seconds)
+        self._armed = False  # the flush timer is running
 
     # -- queries -------------------------------------------------------------------------
     @property
@@ -176,6 +177,17 @@ class RunViewModel(QObject):
     def on_event(self, recorded: RecordedEvent) -> None:
         """Fold one journaled event in; the view refreshes on the next coalesced flush."""
         event = recorded.event
+        # The order events are the flood: the shortest path first.
+        if (
+            type(event) is OrderUpdate
+            or type(event) is OrderSubmitted
+            or type(event) is OrderUnknown
+        ):
+            self._folder.apply(recorded)
+            self._touched[event.client_order_id] = None
+            self.last_update_at = self._clock()
+            self._schedule()
+            return
         if isinstance(event, RunStarted):
             self._reset()
         self._folder.apply(recorded)
@@ -201,7 +213,8 @@ class RunViewModel(QObject):
 
     def _schedule(self) -> None:
         self._arrivals += 1
-        if not self._timer.isActive():
+        if not self._armed:  # the timer's state, without asking Qt once per event
+            self._armed = True
             now = time.perf_counter()
             wait = max(0, int(FLUSH_MS - (now - self._last_flush) * 1000))
             self._due_at = now + wait / 1000
@@ -212,6 +225,7 @@ class RunViewModel(QObject):
 
         A timer that fires late found the loop busy (painting, folding): that is no pause.
         """
+        self._armed = False
         now = time.perf_counter()
         waited = (now - self._last_flush) * 1000
         arriving = self._arrivals != self._arrivals_seen or now - self._due_at > LATE_S
@@ -222,6 +236,7 @@ class RunViewModel(QObject):
             and len(self._touched) < FLOOD_BATCH_MAX  # bounds one flush's work (the stall)
         ):
             self._arrivals_seen = self._arrivals
+            self._armed = True
             wait = max(1, int(min(QUIET_MS, FLOOD_MS - waited)))
             self._due_at = now + wait / 1000
             self._timer.start(wait)
@@ -231,6 +246,7 @@ class RunViewModel(QObject):
     def flush(self) -> None:
         """Publish the folded state: upsert the touched orders, announce the new RunState."""
         self._timer.stop()
+        self._armed = False
         self._last_flush = time.perf_counter()
         self._arrivals_seen = self._arrivals
         self._flood = len(self._touched) >= FLOOD_ROWS
