@@ -228,6 +228,10 @@ class ReplayWindow(QMainWindow):
         self.setWindowTitle(f"Phase Console — replay of {Path(name).name or 'journal'}")
         size = journal.last_seq() if isinstance(journal, SizedJournal) else 0
         if size > self.background_from:
+            self._drop_view()  # the previous journal's run is not shown under the new name
+            self.runs_model.set_rows([])
+            self.events_model.set_events([], [])
+            self._update_actions()
             self._loading = journal
             self._busy(f"Opening {name or 'journal'} ({size:,} events)…")
             self.loader.open_journal(self._token, journal, name, _latest_openable)
@@ -376,12 +380,17 @@ class ReplayWindow(QMainWindow):
         self._idle()
         self._show_run(index)
 
-    def _show_run(self, index: ReplayIndex) -> None:
-        run_id = index.run_id
+    def _drop_view(self) -> None:
         if self.view is not None:
             self.view.player.pause()
             self._layout.removeWidget(self.view)
             self.view.deleteLater()
+            self.view = None
+            self.placeholder.show()
+
+    def _show_run(self, index: ReplayIndex) -> None:
+        run_id = index.run_id
+        self._drop_view()
         self.placeholder.hide()
         view = ReplayRunView(index, self._settings)
         self.view = view

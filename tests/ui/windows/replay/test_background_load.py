@@ -120,3 +120,20 @@ def test_closing_the_window_while_loading_drops_the_load(qtbot: QtBot, recorded:
     window.loader.join(5)
     qtbot.wait(50)
     assert window.view is None and window.replay is None and not window.loading
+
+
+def test_opening_a_large_journal_clears_the_previous_one_until_it_is_loaded(
+    qtbot: QtBot, recorded: Recorded
+) -> None:
+    window = _window(qtbot)
+    window.background_from = 10**6  # a small journal: opened at once
+    window.open_path(str(recorded.path))
+    assert window.view is not None and window.runs_model.rowCount() == 2
+    window.background_from = 10
+    window.open_path(str(recorded.path))
+    assert window.view is None and window.runs_model.rowCount() == 0
+    assert window.placeholder.isVisibleTo(window) and not window.act_legs.isEnabled()
+    qtbot.waitUntil(lambda: not window.loading, timeout=10_000)
+    window.loader.join(5)
+    assert view_of(window).index.run_id == recorded.incident.run_id
+    assert window.runs_model.rowCount() == 2 and window.act_legs.isEnabled()
