@@ -303,6 +303,10 @@ def main() -> None:
             flood.settle()
             report(name, flood, elapsed, len(body))
             flood.page.close()
+            # The finished scenario's bench, view-model and rows are cyclic garbage (Qt slot
+            # references): collect them now, or a later scenario times their collection.
+            del flood
+            gc.collect()
         paced = Bench(app, events)
         for recorded in head:
             paced.vm.on_event(recorded)
