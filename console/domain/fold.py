@@ -169,7 +169,7 @@ class RunFolder:
         self._start: RunStarted | None = None
         self._run_id = ""
         self._started_at: datetime | None = None
-        self._legs: dict[str, LegState] = {}  # the frozen legs, stale where a _Work exists
+        self._legs: dict[str, LegState] = {}  # frozen legs; `_changed` ones are stale
         self._work: dict[str, _Work] = {}
         self._changed: list[_Work] = []  # work records changed since `_legs` was brought up
         self._status: RunStatus = "running"
