@@ -13,6 +13,7 @@ import asyncio
 import gc
 import os
 import sys
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -36,7 +37,7 @@ from console.domain.events import (
     RunStarted,
 )
 from console.domain.orders import OrderSpec, OrderStatus, Side
-from console.domain.preview_model import Funding, Leg, LegStatus
+from console.domain.preview_model import Funding, Leg, PreviewStatus
 from console.engine.tasks import TaskGroup
 from console.ui.models.table_model import KEY_ROLE
 from console.ui.viewmodels.run_vm import RunViewModel
@@ -58,7 +59,7 @@ def build_events(orders: int) -> list[RecordedEvent]:
             order=OrderSpec(qty=Decimal(10)),
             est_qty=Decimal(10),
             est_notional=Decimal("1000.00"),
-            status=LegStatus.READY,
+            status=PreviewStatus.READY,
             reason=None,
             notes=(),
             client_order_id=f"pc-000000000000-1-{'s' if n % 2 else 'b'}-S{n:05d}",
@@ -149,6 +150,8 @@ class Bench:
         self.clock.start()
         self.last_tick = 0.0
         self.max_stall = 0.0
+        self.cpu_start = 0.0
+        self.cpu = 0.0
         self.ticker = QTimer()
         self.ticker.setInterval(1)
         self.ticker.timeout.connect(self.tick)
@@ -164,8 +167,8 @@ class Bench:
 
     def feed(self, recorded: RecordedEvent) -> None:
         coid = getattr(recorded.event, "client_order_id", None)
-        if coid is not None:
-            now = self.now()
+        if coid is not None and (coid not in self.unannounced or coid not in self.arrival):
+            now = self.now()  # the clock only when a delay starts (it costs ~15 ms in all)
             self.arrival.setdefault(coid, now)
             self.unannounced.setdefault(coid, now)
         self.vm.on_event(recorded)
@@ -200,6 +203,7 @@ class Bench:
         self.ticker.start()
         await asyncio.sleep(0.01)
         start = self.now()
+        self.cpu_start = time.process_time()
         for number, recorded in enumerate(self.events, start=1):
             self.feed(recorded)
             if chunk and number % chunk == 0:
@@ -208,12 +212,14 @@ class Bench:
             await asyncio.sleep(0.001)
         self.page.table.view.viewport().repaint()
         elapsed = self.now() - start
+        self.cpu = time.process_time() - self.cpu_start
         self.ticker.stop()
         return elapsed
 
     async def paced(self, rate: int) -> float:
         self.ticker.start()
         start = self.now()
+        self.cpu_start = time.process_time()
         sent = 0
         total = len(self.events)
         while sent < total:
@@ -226,6 +232,7 @@ class Bench:
             await asyncio.sleep(0.005)
         await asyncio.sleep(0.1)
         elapsed = self.now() - start
+        self.cpu = time.process_time() - self.cpu_start
         self.ticker.stop()
         return elapsed
 
@@ -242,9 +249,12 @@ def report(name: str, bench: Bench, elapsed: float, updates: int) -> None:
     done = sum(1 for leg in state.legs if leg.status == "filled") if state else 0
     print(f"[{name}]")
     print(f"  updates fed           {updates:,}  (orders filled at the end: {done:,})")
-    print(f"  total time            {elapsed * 1000:,.0f} ms")
+    print(f"  total time            {elapsed * 1000:,.0f} ms  (target <= 300 ms for a flood)")
+    print(
+        f"  CPU time (all threads) {bench.cpu * 1000:,.0f} ms  (less sensitive to a busy machine)"
+    )
     print(f"  updates/s             {updates / elapsed:,.0f}")
-    print(f"  longest loop stall    {bench.max_stall * 1000:,.1f} ms")
+    print(f"  longest loop stall    {bench.max_stall * 1000:,.1f} ms  (target <= 50 ms)")
     print(f"  dataChanged batches   {bench.vm.monitor.batches}")
     for label, values, scope in (
         ("update->model  ", bench.model_delays, "every row"),
@@ -293,6 +303,10 @@ def main() -> None:
             flood.settle()
             report(name, flood, elapsed, len(body))
             flood.page.close()
+            # The finished scenario's bench, view-model and rows are cyclic garbage (Qt slot
+            # references): collect them now, or a later scenario times their collection.
+            del flood
+            gc.collect()
         paced = Bench(app, events)
         for recorded in head:
             paced.vm.on_event(recorded)

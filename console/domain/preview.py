@@ -27,9 +27,9 @@ from console.domain.plan import Action, PlanItem, RebalancePlan
 from console.domain.preview_model import (
     Funding,
     Leg,
-    LegStatus,
     Note,
     Preview,
+    PreviewStatus,
     Problem,
     Reason,
 )
@@ -92,7 +92,7 @@ class _Sizer:
             "order": None,
             "est_qty": None,
             "est_notional": None,
-            "status": LegStatus.READY,
+            "status": PreviewStatus.READY,
             "reason": None,
             "notes": (),
             "client_order_id": with_symbol(self.id_prefix[side], item.symbol),
@@ -160,21 +160,25 @@ class _Sizer:
         }
         if qty == 0:
             return self.leg(
-                item, Side.SELL, status=LegStatus.SKIPPED, reason=Reason.ZERO_QTY, **sized
+                item, Side.SELL, status=PreviewStatus.SKIPPED, reason=Reason.ZERO_QTY, **sized
             )
         if est < self.settings.min_notional:
             return self.leg(
-                item, Side.SELL, status=LegStatus.SKIPPED, reason=Reason.BELOW_MIN_NOTIONAL, **sized
+                item,
+                Side.SELL,
+                status=PreviewStatus.SKIPPED,
+                reason=Reason.BELOW_MIN_NOTIONAL,
+                **sized,
             )
         if self.exceeds_risk(est):
             return self.leg(
-                item, Side.SELL, status=LegStatus.BLOCKED, reason=Reason.RISK_LIMIT, **sized
+                item, Side.SELL, status=PreviewStatus.BLOCKED, reason=Reason.RISK_LIMIT, **sized
             )
         return self.leg(item, Side.SELL, **sized)
 
     def blocked(self, item: PlanItem, side: Side, reason: Reason) -> Leg:
         """A leg that could not be sized."""
-        return self.leg(item, side, status=LegStatus.BLOCKED, reason=reason)
+        return self.leg(item, side, status=PreviewStatus.BLOCKED, reason=reason)
 
     def buy_precheck(self, item: PlanItem) -> Leg | None:
         """Steps 1-2 of a buy: a blocked leg, or None when it goes on to funding."""
@@ -203,7 +207,7 @@ def size_buy(sizer: _Sizer, item: PlanItem, scaled: Decimal, price: Decimal) -> 
     fractionable = sizer.snap.assets[item.symbol].fractionable
     sizing = size_buy_amount(scaled, price, fractionable, sizer.settings.min_notional)
     order, est_qty, est_notional, reason = sizing
-    status = LegStatus.READY if reason is None else LegStatus.SKIPPED
+    status = PreviewStatus.READY if reason is None else PreviewStatus.SKIPPED
     return sizer.leg(
         item,
         Side.BUY,
@@ -327,7 +331,7 @@ def compute_preview(
     prechecked = {item.symbol: sizer.buy_precheck(item) for item in buy_items}
 
     expected = cents_half_up(
-        add(*(leg.est_notional or ZERO for leg in sells if leg.status is LegStatus.READY))
+        add(*(leg.est_notional or ZERO for leg in sells if leg.status is PreviewStatus.READY))
     )
     reserve = cents_half_up(mul(settings.buy_reserve_pct, sizer.equity))
     spendable = spendable_amount(snapshot.cash, snapshot.buying_power, settings.allow_margin)
@@ -384,7 +388,7 @@ def _problems(
             )
         )
     for leg in legs:
-        if leg.status is not LegStatus.READY and leg.reason is not None:
+        if leg.status is not PreviewStatus.READY and leg.reason is not None:
             problems.append(
                 Problem(
                     code=leg.reason,

@@ -12,8 +12,8 @@ from console.domain.market import AccountSnapshot, Frozen
 from console.domain.orders import OrderSpec, Side
 
 
-class LegStatus(StrEnum):
-    """Preview status of a leg."""
+class PreviewStatus(StrEnum):
+    """Preview status of a leg (ready, skipped, blocked); the run's own is runstate.LegStatus."""
 
     READY = "ready"
     SKIPPED = "skipped"
@@ -59,7 +59,7 @@ class Leg(Frozen):
     order: OrderSpec | None
     est_qty: Decimal | None
     est_notional: Decimal | None
-    status: LegStatus
+    status: PreviewStatus
     reason: Reason | None
     notes: tuple[Note, ...]
     client_order_id: str
@@ -124,4 +124,4 @@ class Preview(Frozen):
     def ready_legs(self, side: Side) -> tuple[Leg, ...]:
         """The legs of one phase that will be submitted."""
         legs = self.sell if side is Side.SELL else self.buy
-        return tuple(leg for leg in legs if leg.status is LegStatus.READY)
+        return tuple(leg for leg in legs if leg.status is PreviewStatus.READY)

@@ -58,7 +58,9 @@ def _boundary(recorded: RecordedEvent) -> Boundary | None:
 class ReplayIndex:
     """A run's events with RunFolder checkpoints; O(every) seeks to any seq (pure, no I/O)."""
 
-    def __init__(self, events: Sequence[RecordedEvent], every: int | None = None) -> None:
+    def __init__(
+        self, events: Sequence[RecordedEvent], every: int | None = None, *, log_ignored: bool = True
+    ) -> None:
         if not events:
             raise ValueError("a replay needs at least the run's run_started event")
         self.events: tuple[RecordedEvent, ...] = tuple(events)
@@ -72,7 +74,7 @@ class ReplayIndex:
         # _checkpoints[j] is the folder after the first (j + 1) * every events.
         self._checkpoints: list[RunFolder] = []
         self.intent_ts: dict[str, datetime] = {}
-        folder = RunFolder()
+        folder = RunFolder(log_ignored=log_ignored)
         boundaries: list[Boundary] = []
         # Every checkpoint and leg built here stays alive: pausing the cyclic GC saves ~20 %.
         paused = gc.isenabled()
@@ -152,9 +154,10 @@ class ReplayIndex:
         count = position + 1
         slot = count // self.every
         if slot == 0:
-            folder, done = RunFolder(), 0
+            folder, done = RunFolder(log_ignored=False), 0
         else:
             folder, done = self._checkpoints[slot - 1].copy(), slot * self.every
+            folder.log_ignored = False  # the index build logged these events already
         for recorded in self.events[done:count]:
             folder.apply(recorded)
         return folder

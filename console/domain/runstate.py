@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -11,9 +12,10 @@ from console.domain.events import (
     ApprovalGiven,
     FundingRecomputed,
 )
+from console.domain.legstatus import LegStatus
 from console.domain.market import Frozen
 from console.domain.money import ZERO, add, cents_half_up, mul, plain_str
-from console.domain.orders import OrderSpec, OrderStatus, Side
+from console.domain.orders import OrderSpec, Side
 from console.domain.preview_model import Funding
 
 FinalStatus = Literal["succeeded", "partial", "failed", "halted"]
@@ -21,14 +23,15 @@ RunStatus = Literal["running", "succeeded", "partial", "failed", "halted"]
 Phase = Literal["approval", "sell", "between", "buy", "done"]
 
 # Leg statuses beyond the broker's: not yet acknowledged, unresolved, never sent.
-PENDING = "pending"
-UNKNOWN = "unknown"
-NEVER_SENT = frozenset({"skipped", "blocked"})
-_TERMINAL = frozenset(s.value for s in OrderStatus if s.is_terminal)
+PENDING = LegStatus.PENDING
+UNKNOWN = LegStatus.UNKNOWN
+NEVER_SENT = frozenset({LegStatus.SKIPPED, LegStatus.BLOCKED})
+_ZERO_CENTS = cents_half_up(ZERO)
 
 
-class LegState(Frozen):
-    """One leg of a run at one moment."""
+@dataclass(frozen=True, slots=True)
+class LegState:
+    """One leg of a run at one moment (immutable; the fold builds a new one when it changes)."""
 
     client_order_id: str
     symbol: str
@@ -41,7 +44,7 @@ class LegState(Frozen):
     est_notional: Decimal | None
     current_weight: Decimal
     target_weight: Decimal
-    status: str
+    status: LegStatus
     reason: str | None
     broker_order_id: str | None = None
     filled_qty: Decimal = ZERO
@@ -50,18 +53,25 @@ class LegState(Frozen):
     intent: bool = False
     updated_at: datetime | None = None
     last_seq: int | None = None
+    # filled_notional, computed on first use (a pure function of the fields above).
+    _notional: Decimal | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def filled_notional(self) -> Decimal:
-        """Actual filled notional: filled_qty x avg price, half-up to cents."""
-        if self.filled_avg_price is None:
-            return cents_half_up(ZERO)
-        return cents_half_up(mul(self.filled_qty, self.filled_avg_price))
+        """Actual filled notional: filled_qty x avg price, half-up to cents (computed once)."""
+        notional = self._notional
+        if notional is None:
+            if self.filled_avg_price is None:
+                notional = _ZERO_CENTS
+            else:
+                notional = cents_half_up(mul(self.filled_qty, self.filled_avg_price))
+            object.__setattr__(self, "_notional", notional)  # a cache, like cached_property
+        return notional
 
     @property
     def is_terminal(self) -> bool:
-        """Filled/canceled/rejected/expired, or never sent."""
-        return self.status in _TERMINAL or self.status in NEVER_SENT
+        """Filled/canceled/rejected/expired (and replaced/done_for_day), or never sent."""
+        return self.status.is_terminal
 
 
 class Incident(Frozen):
@@ -134,7 +144,7 @@ def derive_status(legs: Iterable[LegState], halted: bool) -> FinalStatus:
     sent = [leg for leg in legs if leg.intent]
     if not sent:
         return "succeeded"
-    if all(leg.status == OrderStatus.FILLED.value for leg in sent):
+    if all(leg.status is LegStatus.FILLED for leg in sent):
         return "succeeded"
     if any(leg.filled_qty > 0 for leg in sent):
         return "partial"
@@ -149,8 +159,8 @@ def leg_json(leg: LegState) -> dict[str, Any]:
         "side": leg.side.value,
         "planned_amount": plain_str(leg.planned_amount),
         "order": leg.order.to_json() if leg.order is not None else None,
-        "status": leg.status,
-        "reason": None if leg.status == OrderStatus.FILLED.value else leg.reason,
+        "status": leg.status.value,
+        "reason": None if leg.status is LegStatus.FILLED else leg.reason,
         "filled_qty": plain_str(leg.filled_qty),
         "filled_avg_price": plain_str(leg.filled_avg_price)
         if leg.filled_avg_price is not None

@@ -9,10 +9,21 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from console.domain.errors import InputError
 from console.domain.replay import ReplayIndex
 from console.engine.ports import Journal, RunSummary, VerifyResult
+
+FIRST_PAGE = 1_000
+"""Events indexed for the first screen of a large run, before the rest is read."""
+
+
+@runtime_checkable
+class SizedJournal(Protocol):
+    """A journal that tells its newest seq cheaply (to choose a background load)."""
+
+    def last_seq(self) -> int: ...
 
 
 class ReplayError(Exception):
@@ -75,14 +86,39 @@ class ReplayJournal:
                 return summary
         raise ReplayError(f"no run {run_id!r} in this journal")
 
-    def load(self, run_id: str, every: int | None = None) -> ReplayIndex:
-        """Read a run's (verified) events and index them."""
+    def span(self, run_id: str) -> int:
+        """An upper bound of the run's event count (its seq range within the verified prefix)."""
+        summary = self.run(run_id)
+        last = summary.last_seq
+        if self.replay_limit is not None:
+            last = min(last, self.replay_limit)
+        return max(0, last - summary.first_seq + 1)
+
+    def require_openable(self, run_id: str) -> RunSummary:
+        """The run's summary; ReplayError when it is unknown or begins after the first bad seq."""
         summary = self.run(run_id)
         if not self.can_open(summary):
             raise ReplayError(
                 f"run {run_id} begins at seq {summary.first_seq}, after the first bad seq "
                 f"{self.first_bad_seq}: it cannot be replayed"
             )
+        return summary
+
+    def first_page(self, run_id: str, size: int = FIRST_PAGE) -> ReplayIndex:
+        """The run's first `size` (verified) events indexed: the first screen of a large run."""
+        summary = self.require_openable(run_id)
+        upto = summary.first_seq + max(1, size) - 1
+        if self.replay_limit is not None:
+            upto = min(upto, self.replay_limit)
+        try:
+            events = self.journal.events(run_id, upto_seq=upto)
+        except InputError as exc:
+            raise ReplayError(str(exc)) from exc
+        return ReplayIndex(events, log_ignored=False)
+
+    def load(self, run_id: str, every: int | None = None) -> ReplayIndex:
+        """Read a run's (verified) events and index them."""
+        self.require_openable(run_id)
         started = time.perf_counter()
         try:
             events = self.journal.events(run_id, upto_seq=self.replay_limit)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
+
+import pytest
 
 from console.domain.config import Settings
 from console.domain.events import (
@@ -19,13 +23,15 @@ from console.domain.events import (
     event_from_payload,
     event_payload,
 )
-from console.domain.fold import RunFolder, fold
+from console.domain.fold import RunFolder, _Work, fold
+from console.domain.legstatus import TRANSITIONS, LegStatus
 from console.domain.orders import OrderStatus, Side
 from console.domain.preview import compute_preview
-from console.domain.runstate import derive_status, run_state_json
+from console.domain.runstate import LegState, derive_status, run_state_json
 from tests.domain.factories import item, load, plan_doc, snapshot
 
 D = Decimal
+FILLED = OrderStatus.FILLED
 
 
 def _preview():  # type: ignore[no-untyped-def]
@@ -168,14 +174,84 @@ def test_derive_status() -> None:
     assert derive_status(fold(_recorded(events)).legs, halted=False) == "failed"
 
 
-def test_evolve_equals_model_copy() -> None:
-    from console.domain.fold import _evolve
-
+def test_work_records_freeze_once_per_change_and_leave_earlier_legs_intact() -> None:
     events, sell, _ = _start()
-    leg = fold(_recorded(events)).leg(sell)
-    assert leg is not None
-    changes = {"status": "filled", "filled_qty": D("5"), "filled_avg_price": D("20.5")}
-    evolved = _evolve(leg, dict(changes))
-    assert evolved == leg.model_copy(update=changes)
-    assert evolved.model_dump() == leg.model_copy(update=changes).model_dump()
-    assert evolved.filled_notional == D("102.50") and leg.status == "pending"  # original intact
+    recorded = _recorded(
+        [
+            *events,
+            OrderIntent(
+                client_order_id=sell, symbol="AAA", side=Side.SELL, order=_preview().sell[0].order
+            ),
+        ]
+    )
+    folder = RunFolder()
+    for r in recorded:
+        folder.apply(r)
+    before = folder.leg(sell)
+    assert before is not None and before is folder.leg(sell)  # cached until the next change
+    folder.apply(
+        RecordedEvent(
+            seq=99, run_id="run-1", ts=recorded[-1].ts, event=_update(sell, FILLED, "5", "20.5")
+        )
+    )
+    after = folder.leg(sell)
+    assert after is not None and after is not before
+    assert before.status is LegStatus.PENDING and before.filled_qty == 0  # original intact
+    assert after.status is LegStatus.FILLED and after.filled_notional == D("102.50")
+    assert after.last_seq == 99 and dataclasses.replace(before, status=LegStatus.FILLED) != after
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        after.status = LegStatus.NEW  # type: ignore[misc]
+    work = _Work(after)
+    work.frozen = None
+    rebuilt = work.freeze()  # every slot set from the field of the same name
+    assert rebuilt == after and rebuilt is not after
+    init = [f.name for f in dataclasses.fields(LegState) if f.init]
+    assert [getattr(rebuilt, n) for n in init] == [getattr(after, n) for n in init]
+    assert rebuilt.filled_notional == after.filled_notional == D("102.50")
+
+
+def test_a_refused_transition_keeps_the_status_is_counted_and_still_completes_fills() -> None:
+    events, sell, _ = _start()
+    events += [
+        OrderIntent(
+            client_order_id=sell, symbol="AAA", side=Side.SELL, order=_preview().sell[0].order
+        ),
+        _update(sell, OrderStatus.PARTIALLY_FILLED, "1", "20"),
+        _update(sell, OrderStatus.NEW, "1", "20"),  # late: a fill was already seen
+        _update(sell, OrderStatus.CANCELED, "2", "20"),
+        _update(sell, OrderStatus.FILLED, "5", "20"),  # a terminal status is never left ...
+    ]
+    folder = RunFolder()
+    for r in _recorded(events):
+        folder.apply(r)
+    leg = folder.leg(sell)
+    assert leg is not None and leg.status is LegStatus.CANCELED
+    assert leg.filled_qty == D("5")  # ... but its fills are completed
+    assert [(i.current, i.refused) for i in folder.ignored] == [
+        (LegStatus.PARTIALLY_FILLED, LegStatus.NEW),
+        (LegStatus.CANCELED, LegStatus.FILLED),
+    ]
+    assert folder.state() == fold(_recorded(events))
+
+
+def test_the_transition_table() -> None:
+    for status in LegStatus:
+        assert status.may_become(status)
+        if status.is_terminal:
+            assert TRANSITIONS[status] == {status}
+    assert LegStatus.PENDING.may_become(LegStatus.UNKNOWN)
+    assert LegStatus.PENDING.may_become(LegStatus.SKIPPED)
+    assert not LegStatus.NEW.may_become(LegStatus.UNKNOWN)
+    assert not LegStatus.NEW.may_become(LegStatus.PENDING)
+    assert LegStatus.NEW.may_become(LegStatus.PARTIALLY_FILLED)
+    assert LegStatus.PENDING_CANCEL.may_become(LegStatus.NEW)  # a refused cancel
+    assert not LegStatus.PARTIALLY_FILLED.may_become(LegStatus.ACCEPTED)
+    assert LegStatus.UNKNOWN.may_become(LegStatus.FILLED)
+    assert {s.value for s in LegStatus} == {s.value for s in OrderStatus} | {
+        "pending",
+        "unknown",
+        "skipped",
+        "blocked",
+    }
+    assert all(LegStatus.of(s).is_terminal == s.is_terminal for s in OrderStatus)
+    assert LegStatus.FILLED == "filled" and json.dumps(LegStatus.FILLED) == '"filled"'

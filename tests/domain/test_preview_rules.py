@@ -7,7 +7,7 @@ from decimal import Decimal
 from console.domain.config import Settings
 from console.domain.orders import OrderSpec
 from console.domain.preview import compute_preview, funding_scale
-from console.domain.preview_model import LegStatus, Note, Preview, Reason
+from console.domain.preview_model import Note, Preview, PreviewStatus, Reason
 from tests.domain.factories import item, load, plan_doc, snapshot
 
 D = Decimal
@@ -46,7 +46,7 @@ def test_equity_counts_unpriced_positions_as_zero() -> None:
 def test_sell_sized_at_bid_rounded_down_to_9_decimals() -> None:
     p = preview(item("A", "SELL", "-100"), positions={"A": "50"}, quotes={"A": ("3", "3.1")})
     leg = p.sell[0]
-    assert leg.status is LegStatus.READY and leg.price == D("3")
+    assert leg.status is PreviewStatus.READY and leg.price == D("3")
     assert leg.order == OrderSpec(qty=D("33.333333333"))
     assert leg.est_notional == D("100.00") and leg.est_qty == D("33.333333333")
     assert leg.client_order_id == f"pc-{p.plan_digest[:12]}-1-s-A"
@@ -72,14 +72,14 @@ def test_sell_unknown_or_not_tradable_is_blocked_first() -> None:
         unknown=("A",),
     )
     assert [(leg.status, leg.reason) for leg in p.sell] == [
-        (LegStatus.BLOCKED, Reason.NOT_TRADABLE)
+        (PreviewStatus.BLOCKED, Reason.NOT_TRADABLE)
     ] * 2
     assert p.sell[0].order is None and p.sell[0].est_qty is None and p.sell[0].est_notional is None
 
 
 def test_sell_without_position_is_blocked() -> None:
     p = preview(item("A", "SELL", "-10"), quotes={"A": ("1", "1")})
-    assert (p.sell[0].status, p.sell[0].reason) == (LegStatus.BLOCKED, Reason.NO_POSITION)
+    assert (p.sell[0].status, p.sell[0].reason) == (PreviewStatus.BLOCKED, Reason.NO_POSITION)
 
 
 def test_liquidation_sells_the_exact_position_even_without_price() -> None:
@@ -90,11 +90,11 @@ def test_liquidation_sells_the_exact_position_even_without_price() -> None:
         quotes={"B": ("500", "501")},
     )
     a, b = p.sell
-    assert a.status is LegStatus.READY and a.order == OrderSpec(qty=D("3.123456789123"))
+    assert a.status is PreviewStatus.READY and a.order == OrderSpec(qty=D("3.123456789123"))
     assert a.est_notional is None and a.notes == (Note.LIQUIDATION, Note.NO_PRICE)
     # never blocked by risk limits nor skipped for size
     assert (
-        b.status is LegStatus.READY
+        b.status is PreviewStatus.READY
         and b.est_notional == D("500000000.00")
         and b.notes == (Note.LIQUIDATION,)
     )
@@ -106,13 +106,13 @@ def test_liquidation_of_tiny_position_is_not_skipped() -> None:
         positions={"A": "0.000000001"},
         quotes={"A": ("5", "5")},
     )
-    assert p.sell[0].status is LegStatus.READY and p.sell[0].est_notional == D("0.00")
+    assert p.sell[0].status is PreviewStatus.READY and p.sell[0].est_notional == D("0.00")
 
 
 def test_sell_without_price_is_blocked() -> None:
     p = preview(item("A", "SELL", "-10"), positions={"A": "1"}, quotes={"A": (None, "0")})
     assert (p.sell[0].status, p.sell[0].reason, p.sell[0].order) == (
-        LegStatus.BLOCKED,
+        PreviewStatus.BLOCKED,
         Reason.NO_PRICE,
         None,
     )
@@ -143,7 +143,7 @@ def test_sell_rounding_to_zero_is_skipped_with_qty_zero() -> None:
     )
     leg = p.sell[0]
     assert (leg.status, leg.reason, leg.order) == (
-        LegStatus.SKIPPED,
+        PreviewStatus.SKIPPED,
         Reason.ZERO_QTY,
         OrderSpec(qty=D("0")),
     )
@@ -151,7 +151,10 @@ def test_sell_rounding_to_zero_is_skipped_with_qty_zero() -> None:
 
 def test_sell_below_min_notional_is_skipped() -> None:
     p = preview(item("A", "SELL", "-0.994"), positions={"A": "5"}, quotes={"A": ("1", "1")})
-    assert (p.sell[0].status, p.sell[0].reason) == (LegStatus.SKIPPED, Reason.BELOW_MIN_NOTIONAL)
+    assert (p.sell[0].status, p.sell[0].reason) == (
+        PreviewStatus.SKIPPED,
+        Reason.BELOW_MIN_NOTIONAL,
+    )
     assert p.sell[0].est_notional == D("0.99")
 
 
@@ -164,7 +167,7 @@ def test_sell_risk_limits_are_strictly_greater() -> None:
         settings=settings,
         cash="0",
     )
-    assert at.sell[0].status is LegStatus.READY
+    assert at.sell[0].status is PreviewStatus.READY
     over = preview(
         item("A", "SELL", "-1000.01"),
         positions={"A": "200"},
@@ -172,7 +175,7 @@ def test_sell_risk_limits_are_strictly_greater() -> None:
         settings=settings,
         cash="0",
     )
-    assert (over.sell[0].status, over.sell[0].reason) == (LegStatus.BLOCKED, Reason.RISK_LIMIT)
+    assert (over.sell[0].status, over.sell[0].reason) == (PreviewStatus.BLOCKED, Reason.RISK_LIMIT)
     assert over.sell[0].order is not None  # sized, then blocked
 
 
@@ -185,7 +188,7 @@ def test_risk_pct_uses_exact_equity() -> None:
         cash="0.01",
         settings=Settings(),
     )
-    assert p.sell[0].status is LegStatus.READY
+    assert p.sell[0].status is PreviewStatus.READY
     p = preview(
         item("A", "SELL", "-1000"),
         positions={"A": "4"},
@@ -239,7 +242,7 @@ def test_buy_risk_limit_on_the_unscaled_amount() -> None:
         settings=settings,
     )
     assert (p.buy[0].status, p.buy[0].reason, p.buy[0].order) == (
-        LegStatus.BLOCKED,
+        PreviewStatus.BLOCKED,
         Reason.RISK_LIMIT,
         None,
     )
@@ -250,7 +253,7 @@ def test_buy_risk_limit_on_the_unscaled_amount() -> None:
 def test_fractionable_buy_below_min_notional_shows_its_notional() -> None:
     p = preview(item("A", "BUY", "0.999"), quotes={"A": ("5", "5")})
     assert (p.buy[0].status, p.buy[0].reason, p.buy[0].order) == (
-        LegStatus.SKIPPED,
+        PreviewStatus.SKIPPED,
         Reason.BELOW_MIN_NOTIONAL,
         OrderSpec(notional=D("0.99")),
     )
@@ -269,7 +272,7 @@ def test_non_fractionable_buy_zero_qty_and_below_min() -> None:
         non_fractionable=("A",),
         settings=settings,
     )
-    assert (p.buy[0].status, p.buy[0].reason) == (LegStatus.SKIPPED, Reason.BELOW_MIN_NOTIONAL)
+    assert (p.buy[0].status, p.buy[0].reason) == (PreviewStatus.SKIPPED, Reason.BELOW_MIN_NOTIONAL)
 
 
 # -- funding --------------------------------------------------------------------------------

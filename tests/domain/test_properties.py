@@ -12,7 +12,7 @@ from console.domain.ids import client_order_id, parse_client_order_id
 from console.domain.money import CENT
 from console.domain.orders import Side
 from console.domain.preview import compute_preview
-from console.domain.preview_model import LegStatus, Preview
+from console.domain.preview_model import Preview, PreviewStatus
 from tests.domain.factories import item, load, plan_doc, snapshot
 
 prices = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000"), places=4)
@@ -77,7 +77,7 @@ def test_quantities_never_negative_and_sells_never_above_position(preview: Previ
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(scenarios())
 def test_scaled_buys_never_exceed_available_funding(preview: Preview) -> None:
-    ready_buys = [leg for leg in preview.buy if leg.status is LegStatus.READY]
+    ready_buys = [leg for leg in preview.buy if leg.status is PreviewStatus.READY]
     total = sum((leg.est_notional or Decimal(0) for leg in ready_buys), Decimal(0))
     assert total <= max(preview.funding.available_for_buys, Decimal(0))
     assert 0 <= preview.funding.scale <= 1

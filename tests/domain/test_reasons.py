@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from console.domain.columns import INCIDENTS, MONITOR, PREVIEW_LEGS, PROBLEMS, RUN_LEGS, SUMMARY
 from console.domain.config import Settings
+from console.domain.legstatus import LegStatus
 from console.domain.orders import Side
 from console.domain.preview import compute_preview
-from console.domain.preview_model import Leg, LegStatus, Note, Reason
+from console.domain.preview_model import Leg, Note, PreviewStatus, Reason
 from console.domain.reasons import (
     age,
     code_text,
@@ -29,7 +31,7 @@ def _leg(**changes: object) -> Leg:
     base = Leg(
         symbol="AAA", side=Side.BUY, planned_amount=D("0.73"), scaled_amount=D("0.73"),
         price=D("62.45"), order=None, est_qty=None, est_notional=None,
-        status=LegStatus.SKIPPED, reason=Reason.BELOW_MIN_NOTIONAL, notes=(),
+        status=PreviewStatus.SKIPPED, reason=Reason.BELOW_MIN_NOTIONAL, notes=(),
         client_order_id="pc-x-1-b-AAA", fractionable=True, position_qty=D(0),
         current_weight=D(0), target_weight=D("0.1"), priority=3,
     )  # fmt: skip
@@ -40,10 +42,10 @@ def _run_leg(**changes: object) -> LegState:
     base = LegState(
         client_order_id="pc-x-1-s-VTI", symbol="VTI", side=Side.SELL, planned_amount=D(1000),
         scaled_amount=D(1000), price=D(100), order=None, est_qty=D(10), est_notional=D(1000),
-        current_weight=D("0.5"), target_weight=D("0.2"), status="canceled", reason=None,
+        current_weight=D("0.5"), target_weight=D("0.2"), status=LegStatus.CANCELED, reason=None,
         filled_qty=D(5), filled_avg_price=D(100), intent=True, submitted=True,
     )  # fmt: skip
-    return base.model_copy(update=changes)
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
 def test_money_and_age_spellings() -> None:
@@ -65,12 +67,12 @@ def test_preview_leg_reasons_carry_their_numbers() -> None:
     assert leg_reason_text(foreign) == "an order placed outside this plan is working on AAA"
     whole = _leg(reason=Reason.ZERO_QTY, fractionable=False, price=D("906.30"))
     assert leg_reason_text(whole) == "whole shares only: $0.73 buys 0 sh at $906.30"
-    assert leg_reason_text(_leg(reason=None, status=LegStatus.READY)) is None
+    assert leg_reason_text(_leg(reason=None, status=PreviewStatus.READY)) is None
 
 
 def test_notes_in_plain_words() -> None:
     capped = _leg(
-        side=Side.SELL, reason=None, status=LegStatus.READY, position_qty=D("110.537"),
+        side=Side.SELL, reason=None, status=PreviewStatus.READY, position_qty=D("110.537"),
         notes=(Note.CAPPED_AT_POSITION,),
     )  # fmt: skip
     assert leg_notes_text(capped) == "capped at the 110.537 shares held"
@@ -85,7 +87,7 @@ def test_notes_in_plain_words() -> None:
     from console.domain.orders import OrderSpec
 
     cost = _leg(
-        reason=None, status=LegStatus.READY, fractionable=False, order=OrderSpec(qty=D(8)),
+        reason=None, status=PreviewStatus.READY, fractionable=False, order=OrderSpec(qty=D(8)),
         est_notional=D("7250.40"),
     )  # fmt: skip
     assert leg_notes_text(cost) == "whole shares only: 8 sh = $7,250.40"
@@ -101,12 +103,14 @@ def test_run_leg_outcomes_in_plain_words() -> None:
     assert run_leg_reason_text(timeout) == "canceled at the phase timeout"
     halted = _run_leg(reason="halt")
     assert run_leg_reason_text(halted) == "canceled by halt after 5 sh filled"
-    refused = _run_leg(status="rejected", reason="potential wash trade detected (403 40310000)")
+    refused = _run_leg(
+        status=LegStatus.REJECTED, reason="potential wash trade detected (403 40310000)"
+    )
     assert run_leg_reason_text(refused) == (
         "refused by the broker: potential wash trade detected (403 40310000)"
     )
     assert run_leg_code(refused) == "broker_refused"
-    assert run_leg_reason_text(_run_leg(status="filled")) is None
+    assert run_leg_reason_text(_run_leg(status=LegStatus.FILLED)) is None
     assert code_text("halt") == "canceled by halt"
     assert code_text("something_new") == "something new"
 

@@ -21,7 +21,7 @@ from console.domain.events import (
     StreamStatus,
 )
 from console.domain.orders import OrderSpec, OrderStatus, Side
-from console.domain.preview_model import Funding, Leg, LegStatus, Note, Reason
+from console.domain.preview_model import Funding, Leg, Note, PreviewStatus, Reason
 
 D = Decimal
 PLAN_DIGEST = "3f2a9c1b7d4e" + "0" * 52
@@ -43,7 +43,7 @@ def sell_leg(symbol: str, digest: str = PLAN_DIGEST, attempt: int = 1) -> Leg:
         order=OrderSpec(qty=D("10.500000000")),
         est_qty=D("10.500000000"),
         est_notional=D("1993.95"),
-        status=LegStatus.READY,
+        status=PreviewStatus.READY,
         reason=None,
         notes=(Note.CAPPED_AT_POSITION,),
         client_order_id=coid(digest, attempt, Side.SELL, symbol),
@@ -66,7 +66,7 @@ def buy_leg(symbol: str, digest: str = PLAN_DIGEST, attempt: int = 1) -> Leg:
         order=OrderSpec(notional=D("1000.00")),
         est_qty=D("3.998400639"),
         est_notional=D("1000.00"),
-        status=LegStatus.READY,
+        status=PreviewStatus.READY,
         reason=None,
         notes=(),
         client_order_id=coid(digest, attempt, Side.BUY, symbol),
@@ -89,7 +89,7 @@ def blocked_leg(symbol: str, digest: str = PLAN_DIGEST) -> Leg:
         order=None,
         est_qty=None,
         est_notional=None,
-        status=LegStatus.BLOCKED,
+        status=PreviewStatus.BLOCKED,
         reason=Reason.NO_PRICE,
         notes=(Note.NO_PRICE,),
         client_order_id=coid(digest, 1, Side.BUY, symbol),
@@ -199,7 +199,7 @@ def full_run(digest: str = PLAN_DIGEST, sells: int = 2, buys: int = 2) -> list[J
     for side in (Side.SELL, Side.BUY):
         events.append(PhaseStarted(phase=side))
         for leg in start.legs:
-            if leg.side is not side or leg.status is not LegStatus.READY:
+            if leg.side is not side or leg.status is not PreviewStatus.READY:
                 continue
             n += 1
             assert leg.order is not None

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.domain.money import ZERO, add, div
 from console.domain.orders import Side
-from console.domain.preview_model import LegStatus, Preview
+from console.domain.preview_model import Preview, PreviewStatus
 from console.ui import fmt
 
 Clock = Callable[[], float]
@@ -77,12 +77,12 @@ def approval_facts(preview: Preview, previous_runs: int = 0) -> ApprovalFacts:
         skipped=tuple(
             f"{leg.side.value} {leg.symbol}: {leg.reason}"
             for leg in preview.legs
-            if leg.status is LegStatus.SKIPPED
+            if leg.status is PreviewStatus.SKIPPED
         ),
         blocked=tuple(
             f"{leg.side.value} {leg.symbol}: {leg.reason}"
             for leg in preview.legs
-            if leg.status is LegStatus.BLOCKED
+            if leg.status is PreviewStatus.BLOCKED
         ),
         holds=len(preview.holds),
         scale=preview.funding.scale,

@@ -32,7 +32,7 @@ from console.domain.fold import RunFolder
 from console.domain.market import AccountSnapshot
 from console.domain.money import ZERO, add, cents_half_up
 from console.domain.orders import Side
-from console.domain.preview_model import LegStatus, Preview
+from console.domain.preview_model import Preview, PreviewStatus
 from console.domain.rows import MonitorRow
 from console.domain.runstate import RunState
 from console.domain.summary import RunSummary as SummaryView
@@ -42,13 +42,20 @@ from console.engine.gateway import BrokerGateway
 from console.engine.ports import BrokerError, Journal, RunRefusedError, RunSummary
 from console.engine.session import fetch_snapshot
 from console.engine.tasks import TaskGroup
-from console.ui.models.table_model import RecordTableModel
+from console.ui.models.table_model import (
+    FLOOD_BATCH_MAX,
+    FLOOD_MS,
+    FLOOD_ROWS,
+    QUIET_MS,
+    RecordTableModel,
+)
 from console.ui.viewmodels.approval_vm import Clock
 from console.ui.viewmodels.units import window_columns
 
 log = structlog.get_logger(__name__)
 
 FLUSH_MS = 25
+LATE_S = 0.010  # a flush timer this late found the event loop busy
 AMBER_AFTER = 10.0
 RED_AFTER = 30.0
 
@@ -138,7 +145,7 @@ def approved_planned(legs: tuple[Any, ...], side: Side) -> Decimal:
             *(
                 leg.est_notional or ZERO
                 for leg in legs
-                if leg.side is side and leg.status is LegStatus.READY
+                if leg.side is side and leg.status is PreviewStatus.READY
             ),
         )
     )
@@ -202,7 +209,12 @@ class RunViewModel(QObject):
         self._last_flush = 0.0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.flush)
+        self._timer.timeout.connect(self._due)
+        self._arrivals = 0  # events scheduled so far (a flood is still arriving when it moves)
+        self._arrivals_seen = 0
+        self._flood = False  # the last flush touched >= FLOOD_ROWS orders
+        self._due_at = 0.0  # when the flush timer should fire (perf_counter seconds)
+        self._armed = False  # the flush timer is running
         self._ages = QTimer(self)
         self._ages.setInterval(1000)
         self._ages.timeout.connect(self.refresh_ages)
@@ -253,6 +265,17 @@ class RunViewModel(QObject):
     def on_event(self, recorded: RecordedEvent) -> None:
         """Fold one journaled event in; the view refreshes on the next coalesced flush."""
         event = recorded.event
+        # The order events are the flood: the shortest path first.
+        if (
+            type(event) is OrderUpdate
+            or type(event) is OrderSubmitted
+            or type(event) is OrderUnknown
+        ):
+            self._folder.apply(recorded)
+            self._touched[event.client_order_id] = None
+            self.last_update_at = self._clock()
+            self._schedule()
+            return
         if isinstance(event, RunStarted):
             self._reset()
             self.started = event
@@ -275,9 +298,6 @@ class RunViewModel(QObject):
         if isinstance(event, OrderIntent):
             self._first_seen.setdefault(event.client_order_id, recorded.ts)
             self._touched[event.client_order_id] = None
-        elif isinstance(event, OrderSubmitted | OrderUpdate | OrderUnknown):
-            self._touched[event.client_order_id] = None
-            self.last_update_at = self._clock()
         elif isinstance(event, FundingRecomputed):
             for resized in event.legs:
                 self._touched[resized.client_order_id] = None
@@ -294,14 +314,44 @@ class RunViewModel(QObject):
         self.monitor.clear()
 
     def _schedule(self) -> None:
-        if not self._timer.isActive():
-            waited = (time.perf_counter() - self._last_flush) * 1000
-            self._timer.start(max(0, int(FLUSH_MS - waited)))
+        self._arrivals += 1
+        if not self._armed:  # the timer's state, without asking Qt once per event
+            self._armed = True
+            now = time.perf_counter()
+            wait = max(0, int(FLUSH_MS - (now - self._last_flush) * 1000))
+            self._due_at = now + wait / 1000
+            self._timer.start(wait)
+
+    def _due(self) -> None:
+        """Flush, unless a flood is still arriving: then wait for a pause (<= FLOOD_MS apart).
+
+        A timer that fires late found the loop busy (painting, folding): that is no pause.
+        """
+        self._armed = False
+        now = time.perf_counter()
+        waited = (now - self._last_flush) * 1000
+        arriving = self._arrivals != self._arrivals_seen or now - self._due_at > LATE_S
+        if (
+            self._flood
+            and arriving
+            and waited < FLOOD_MS
+            and len(self._touched) < FLOOD_BATCH_MAX  # bounds one flush's work (the stall)
+        ):
+            self._arrivals_seen = self._arrivals
+            self._armed = True
+            wait = max(1, int(min(QUIET_MS, FLOOD_MS - waited)))
+            self._due_at = now + wait / 1000
+            self._timer.start(wait)
+            return
+        self.flush()
 
     def flush(self) -> None:
         """Publish the folded state: upsert the touched orders, announce the new RunState."""
         self._timer.stop()
+        self._armed = False
         self._last_flush = time.perf_counter()
+        self._arrivals_seen = self._arrivals
+        self._flood = len(self._touched) >= FLOOD_ROWS
         try:
             state = self._folder.state()
         except ValueError:
@@ -315,6 +365,8 @@ class RunViewModel(QObject):
             ]
             self._touched.clear()
             self.monitor.upsert_rows(rows)
+            if self._flood:  # this flush already waited for the flood to pause: repaint now
+                self.monitor.flush()
         self.state = state
         self.state_changed.emit(state)
 

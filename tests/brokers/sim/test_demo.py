@@ -13,7 +13,7 @@ from console.domain.market import AccountSnapshot
 from console.domain.orders import OrderRequest, OrderSpec, OrderStatus, Side
 from console.domain.plan import Action, parse_plan_bytes
 from console.domain.preview import compute_preview
-from console.domain.preview_model import LegStatus, Preview, Reason
+from console.domain.preview_model import Preview, PreviewStatus, Reason
 from console.domain.targets import build_targets_plan
 
 # symbol -> (side, status, reason, notes)
@@ -140,7 +140,7 @@ def test_demo_targets_preview() -> None:
     legs = {leg.symbol: leg for leg in preview.legs}
     assert "liquidation" in [n.value for n in legs["XOM"].notes]  # held, not listed: liquidated
     assert legs["COST"].order == OrderSpec(qty=Decimal("8"))
-    assert all(leg.status is LegStatus.READY for leg in preview.legs)
+    assert all(leg.status is PreviewStatus.READY for leg in preview.legs)
     assert preview.funding.scale == 1
 
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -107,6 +108,7 @@ class ReplayRunView(QWidget):
         funding_layout.addStretch(1)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("replayTabs")
+        self.tabs.setMinimumSize(320, 160)  # pages scroll; their size hints never grow the window
         for page, title in (
             (self.review.sell, "&Sell phase (approved)"),
             (self.review.buy, "&Buy phase (approved) + funding"),
@@ -130,11 +132,25 @@ class ReplayRunView(QWidget):
             self.review.buy_model.set_rows([leg for leg in start.legs if leg.side is Side.BUY])
             self.review.funding.set_funding(start.funding)
         self._dirty: set[int] = set()
+        self._monitor_rows: dict[str, MonitorRow] = {}
+        self.loading_upto: int | None = None  # the run's last seq while only a first page is in
         self.player.position_changed.connect(self.show_position)
         self.player.playing_changed.connect(self._playing)
         self.timeline.scrubbed.connect(self._scrub)
         self.tabs.currentChanged.connect(lambda _n: self._refresh_pages())
         self.show_position(self.player.position)
+
+    def set_index(self, index: ReplayIndex) -> None:
+        """The same run, indexed further (the whole run after its first page): keep the cursor,
+        or follow to the new end when it was at the old one."""
+        at_end = self.player.at_end
+        self.loading_upto = None
+        self.index = index
+        self.player.index = index
+        self.timeline.set_index(index)
+        position = len(index) - 1 if at_end else min(self.player.position, len(index) - 1)
+        self.player.position = position
+        self.player.position_changed.emit(position)  # shows it here and in the event log
 
     def _build_transport(self) -> None:
         self.back = QPushButton("◀ Step")
@@ -154,6 +170,8 @@ class ReplayRunView(QWidget):
         self.speed.setToolTip("Playback speed in event time (1 – 4)")
         self.where = QLabel()
         self.where.setObjectName("replayWhere")
+        # A long problem note is cut at the window's edge (full text on hover): never widens it.
+        self.where.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.transport = QHBoxLayout()
         for widget in (self.back, self.play, self.forward, self.problem):
             self.transport.addWidget(widget)
@@ -191,8 +209,10 @@ class ReplayRunView(QWidget):
         marks = [f"{p.kind}: {p.message}" for p in self.index.problems_at(recorded.seq)]
         bad = css_colour(Tone.BAD)
         note = f" · <b style='{bad}'>{html.escape('; '.join(marks))}</b>" if marks else ""
+        self.where.setToolTip("; ".join(marks))
+        loading = " loaded so far" if self.loading_upto else ""
         self.where.setText(
-            f"seq <b>{recorded.seq}</b> ({position + 1} of {len(self.index)}) · "
+            f"seq <b>{recorded.seq}</b> ({position + 1} of {len(self.index)}{loading}) · "
             f"{html.escape(recorded.event.kind)} · {fmt.clock_time(recorded.ts)}{note}"
         )
         colour = status_colour(state.status).name()
@@ -204,9 +224,17 @@ class ReplayRunView(QWidget):
             f"{state.status.upper()}</b>{halted} · stream {state.stream} · "
             f"{len(state.incidents)} of {len(self.index.problems)} problems so far"
         )
-        for side in (Side.SELL, Side.BUY):
-            self.progress.set_progress(side.value, *phase_progress(state, side))
-        self.progress.set_phase(f"Replay at seq {recorded.seq} of {self.index.last_seq}")
+        # QProgressBar.setValue repaints at once (~5 ms each offscreen); a seek paints once.
+        self.progress.setUpdatesEnabled(False)
+        try:
+            for side in (Side.SELL, Side.BUY):
+                self.progress.set_progress(side.value, *phase_progress(state, side))
+            self.progress.set_phase(
+                f"Replay at seq {recorded.seq} of {self.loading_upto or self.index.last_seq}"
+                + (" (loading…)" if self.loading_upto else "")
+            )
+        finally:
+            self.progress.setUpdatesEnabled(True)
         self._dirty = {TAB_MONITOR, TAB_SUMMARY, TAB_FUNDING}
         self._refresh_pages()
 
@@ -232,18 +260,26 @@ class ReplayRunView(QWidget):
             self.funding_text.setText(funding_html(self.index, state))
 
     def _refresh_monitor(self, state: RunState) -> None:
-        """Same rows as the live monitor: every leg with a journaled intent."""
-        rows = [
-            MonitorRow(leg, self.index.intent_ts.get(leg.client_order_id))
-            for leg in state.legs
-            if leg.intent
-        ]
+        """Same rows as the live monitor: every leg with a journaled intent.
+
+        A leg's row is rebuilt only when the fold gave it a new LegState; intents never
+        revert, so the same number of rows means the same keys (only changed rows repaint).
+        """
+        cache = self._monitor_rows
+        intent_ts = self.index.intent_ts
+        rows: list[MonitorRow] = []
+        changed: list[MonitorRow] = []
+        for leg in state.legs:
+            if not leg.intent:
+                continue
+            coid = leg.client_order_id
+            row = cache.get(coid)
+            if row is None or row.leg is not leg:
+                row = cache[coid] = MonitorRow(leg, intent_ts.get(coid))
+                changed.append(row)
+            rows.append(row)
         model = self.monitor_model
-        current = model.rows()
-        if [r.key for r in current] == [r.key for r in rows]:
-            changed = [
-                new for old, new in zip(current, rows, strict=True) if old.leg is not new.leg
-            ]
+        if model.rowCount() == len(rows):
             model.upsert_rows(changed)
             model.flush()
         else:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
+    QProgressBar,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -22,9 +23,10 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from console.domain.columns import Tone
+from console.domain.replay import ReplayIndex
 from console.domain.runstate import RunState
 from console.engine.ports import Journal
-from console.engine.replay import ReplayError, ReplayJournal
+from console.engine.replay import ReplayError, ReplayJournal, SizedJournal
 from console.ui import export as exports
 from console.ui.assets import app_icon
 from console.ui.dialogs.shortcuts import ShortcutsDialog
@@ -32,10 +34,14 @@ from console.ui.models.event_model import EventLogModel
 from console.ui.models.run_list import RunListModel
 from console.ui.palette import css_badge
 from console.ui.widgets.tables import RecordTable
+from console.ui.windows.replay.loader import ReplayLoader
 from console.ui.windows.replay.view import ReplayRunView
 
 JournalOpener = Callable[[str], Journal]
 BANNER_STYLE = "font-weight:bold;padding:6px;"
+BACKGROUND_FROM = 5_000
+"""Journals and runs with more events than this load in a worker thread (first screen first);
+smaller ones load at once (a few tens of ms)."""
 
 # (text, shortcuts, object name, handler attribute)
 _REPLAY_ACTIONS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
@@ -85,6 +91,21 @@ class ReplayWindow(QMainWindow):
         self._build_docks()
         self._build_menus()
         self.resize(1280, 800)
+        self.background_from = BACKGROUND_FROM
+        self._token = 0  # the current load; results of replaced loads are dropped
+        self._loading: Journal | None = None  # opened, not yet verified by the worker
+        self.loader = ReplayLoader(self)
+        self.loader.opened.connect(self._loaded_journal)
+        self.loader.first_page.connect(self._loaded_first_page)
+        self.loader.loaded.connect(self._loaded_run)
+        self.loader.progress.connect(self._load_progress)
+        self.loader.failed.connect(self._load_failed)
+        self.busy = QProgressBar()
+        self.busy.setObjectName("replayLoading")
+        self.busy.setRange(0, 0)  # busy: the worker reports stages, not fractions
+        self.busy.setMaximumWidth(160)
+        self.busy.hide()
+        self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().showMessage("No journal open")
 
     # -- layout ---------------------------------------------------------------------------
@@ -197,24 +218,103 @@ class ReplayWindow(QMainWindow):
         self.open_journal(journal, path)
 
     def open_journal(self, journal: Journal, name: str = "") -> None:
-        """Verify the chain, list the runs and open the latest run that can be replayed."""
+        """Verify the chain, list the runs and open the latest run that can be replayed.
+
+        A large journal is verified and loaded in a worker thread: the window stays live, the
+        status bar shows the stage, and the run's first events are shown before the rest.
+        """
         self._close_journal()
-        replay = ReplayJournal(journal, name)
-        self.replay = replay
+        self._token += 1
         self.setWindowTitle(f"Phase Console — replay of {Path(name).name or 'journal'}")
+        size = journal.last_seq() if isinstance(journal, SizedJournal) else 0
+        if size > self.background_from:
+            self._drop_view()  # the previous journal's run is not shown under the new name
+            self.runs_model.set_rows([])
+            self.events_model.set_events([], [])
+            self._update_actions()
+            self._loading = journal
+            self._busy(f"Opening {name or 'journal'} ({size:,} events)…")
+            self.loader.open_journal(self._token, journal, name, _latest_openable)
+            return
+        replay = ReplayJournal(journal, name)
+        self._show_journal(replay)
+        run_id = _latest_openable(replay)
+        if run_id is not None:
+            self.open_run(run_id)
+        else:
+            self._update_actions()
+        self._say_opened(replay)
+
+    def _show_journal(self, replay: ReplayJournal) -> None:
+        self.replay = replay
         self._show_integrity(replay)
         self.runs_model.set_verified_upto(replay.replay_limit)
         self.runs_model.set_rows(replay.runs)
-        openable = [run for run in replay.runs if replay.can_open(run)]
-        if openable:
-            self.open_run(openable[-1].run_id)
-        else:
-            self._update_actions()
+
+    def _say_opened(self, replay: ReplayJournal) -> None:
         verified = "verified" if not replay.tampered else "NOT verified"
         self.statusBar().showMessage(
-            f"{name}: {replay.verification.event_count} events, chain {verified}, "
+            f"{replay.name}: {replay.verification.event_count} events, chain {verified}, "
             f"{len(replay.runs)} runs"
         )
+
+    # -- background loads (results arrive on the GUI thread) --------------------------------
+    def _busy(self, text: str) -> None:
+        self.busy.show()
+        self.statusBar().showMessage(text)
+        if self.view is None:
+            self.placeholder.setText(text)
+
+    def _idle(self) -> None:
+        self.busy.hide()
+        self.placeholder.setText("Open a journal (Ctrl+O), then choose a run.")
+
+    @property
+    def loading(self) -> bool:
+        """True while a worker loads the journal or a run."""
+        return self.busy.isVisibleTo(self)
+
+    def _load_progress(self, token: int, text: str) -> None:
+        if token == self._token:
+            self._busy(text)
+
+    def _load_failed(self, token: int, text: str) -> None:
+        if token == self._token:
+            self._idle()
+            self.statusBar().showMessage(text)
+
+    def _loaded_journal(self, token: int, replay: ReplayJournal) -> None:
+        if token != self._token:
+            return
+        self._loading = None
+        self._show_journal(replay)
+        if _latest_openable(replay) is None:
+            self._idle()
+            self._update_actions()
+            self._say_opened(replay)
+
+    def _loaded_first_page(self, token: int, index: ReplayIndex) -> None:
+        if token != self._token:
+            return
+        self._show_run(index)
+        if self.view is not None and self.replay is not None:
+            last = self.replay.run(index.run_id).last_seq
+            limit = self.replay.replay_limit
+            self.view.loading_upto = min(last, limit) if limit is not None else last
+            self.view.show_position(self.view.player.position)
+
+    def _loaded_run(self, token: int, index: ReplayIndex) -> None:
+        if token != self._token:
+            return
+        self._idle()
+        view = self.view
+        if view is not None and view.index.run_id == index.run_id:
+            self.events_model.set_events(index.events, [p.seq for p in index.problems])
+            view.set_index(index)
+        else:
+            self._show_run(index)
+        if self.replay is not None:
+            self._say_opened(self.replay)
 
     def _show_integrity(self, replay: ReplayJournal) -> None:
         if not replay.tampered:
@@ -258,18 +358,39 @@ class ReplayWindow(QMainWindow):
             self._run_activated(rows[0])
 
     def open_run(self, run_id: str) -> None:
-        """Load one run and show it at its last (verified) event."""
-        if self.replay is None:
+        """Load one run and show it at its last (verified) event (a large run: its first
+        events at once, the whole run when the worker has indexed it)."""
+        replay = self.replay
+        if replay is None:
             return
+        self._token += 1
         try:
-            index = self.replay.load(run_id)
+            large = replay.span(run_id) > self.background_from
+            if large:
+                replay.require_openable(run_id)
+            else:
+                index = replay.load(run_id)
         except ReplayError as exc:
             self.statusBar().showMessage(str(exc))
             return
+        if large:
+            self._busy(f"Loading run {run_id}…")
+            self.loader.load_run(self._token, replay, run_id)
+            return
+        self._idle()
+        self._show_run(index)
+
+    def _drop_view(self) -> None:
         if self.view is not None:
             self.view.player.pause()
             self._layout.removeWidget(self.view)
             self.view.deleteLater()
+            self.view = None
+            self.placeholder.show()
+
+    def _show_run(self, index: ReplayIndex) -> None:
+        run_id = index.run_id
+        self._drop_view()
         self.placeholder.hide()
         view = ReplayRunView(index, self._settings)
         self.view = view
@@ -400,14 +521,25 @@ class ReplayWindow(QMainWindow):
 
     # -- closing --------------------------------------------------------------------------
     def _close_journal(self) -> None:
+        self._token += 1  # whatever a worker still loads is dropped
+        self._idle()
         if self.view is not None:
             self.view.player.pause()
         if self.replay is not None:
             self.replay.close()
             self.replay = None
+        if self._loading is not None:
+            self._loading.close()
+            self._loading = None
 
     @override
     def closeEvent(self, event: QCloseEvent) -> None:
         self._close_journal()
         event.accept()
         self.closed.emit()
+
+
+def _latest_openable(replay: ReplayJournal) -> str | None:
+    """The run a journal opens on: the latest one that begins within the verified prefix."""
+    openable = [run for run in replay.runs if replay.can_open(run)]
+    return openable[-1].run_id if openable else None
