@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 from pathlib import Path
@@ -138,6 +139,28 @@ def _check_journal(path: Path, conn: sqlite3.Connection, tables: set[str]) -> No
 
 def open_journal(path: Path, read_only: bool) -> sqlite3.Connection:
     """Open (creating when writable and absent) a journal; raise InputError if it is not one."""
+    if read_only:
+        return _open(path, read_only)
+    # Two processes opening a new journal at once (e.g. two `run`s started together) must not
+    # race on its creation and its switch to WAL: writers open it one at a time.
+    # The guard is a file of its own: closing any descriptor of the database file itself would
+    # drop SQLite's POSIX locks on it.
+    _sniff(path, read_only)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        guard = os.open(
+            path.with_name(path.name + ".open-lock"), os.O_RDWR | os.O_CREAT, OWNER_ONLY
+        )
+    except OSError as exc:
+        raise _fail(path, f"cannot create the journal: {exc.strerror or exc}") from exc
+    try:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        return _open(path, read_only)
+    finally:
+        os.close(guard)  # closing releases the flock
+
+
+def _open(path: Path, read_only: bool) -> sqlite3.Connection:
     _sniff(path, read_only)
     conn: sqlite3.Connection | None = None
     try:
