@@ -237,8 +237,8 @@ def judge(
             continue
         if leg["status"] == "rejected":
             continue  # refused at submit: the broker never held it
-        if leg["status"] == "unknown" and run.get("status") == "unfinished":
-            continue
+        if leg["status"] in ("unknown", "pending") and run.get("status") == "unfinished":
+            continue  # not placed yet, or not confirmed: the next `run` resumes it
         found.note("lost_orders", f"leg {coid} is {leg['status']} but the broker has no order")
     for side, key in (("sell", "sell_proceeds"), ("buy", "buy_spent")):
         want = sum(
@@ -275,16 +275,22 @@ def count_events(journal: Path) -> int:
     """Events in a journal file (read-only)."""
     if not journal.exists():
         return 0
-    with contextlib.closing(sqlite3.connect(f"file:{journal}?mode=ro", uri=True)) as db:
-        return int(db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{journal}?mode=ro", uri=True)) as db:
+            return int(db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+    except sqlite3.Error:  # being created right now (no table yet) or locked
+        return 0
 
 
 def kinds(journal: Path) -> list[str]:
     """Event kinds in seq order (read-only)."""
     if not journal.exists():
         return []
-    with contextlib.closing(sqlite3.connect(f"file:{journal}?mode=ro", uri=True)) as db:
-        return [str(r[0]) for r in db.execute("SELECT kind FROM events ORDER BY seq")]
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{journal}?mode=ro", uri=True)) as db:
+            return [str(r[0]) for r in db.execute("SELECT kind FROM events ORDER BY seq")]
+    except sqlite3.Error:
+        return []
 
 
 # ---- plans and scenarios -------------------------------------------------------------------
@@ -400,6 +406,24 @@ def _judge_texts(judged: Problems, into: Problems) -> list[str]:
 # ---- kills at random times (sim with --sim-state, slower fills) ----------------------------
 
 
+def _kill_at_random(
+    proc: subprocess.Popen[str], journal: Path, rng: random.Random, seed: int, found: Problems
+) -> None:
+    # wait for the run to reach the journal, then a random moment inside the run
+    deadline = time.monotonic() + 60
+    start = count_events(journal)
+    while count_events(journal) <= start and proc.poll() is None:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    time.sleep(rng.uniform(0.0, 1.2))
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGKILL)
+    _, err = proc.communicate(timeout=30)
+    if has_traceback(err):
+        found.note("crashes", f"seed={seed}: traceback: {err[-300:]}")
+
+
 def random_kills(setup: KillSetup, seed: int, work: Path, kills: int = 2) -> Problems:
     """Kill the run (and the resumed runs) `kills` times at seeded random moments, then finish."""
     rng = random.Random(seed)
@@ -407,20 +431,8 @@ def random_kills(setup: KillSetup, seed: int, work: Path, kills: int = 2) -> Pro
     journal, state = work / "j.sqlite", work / "sim-state.json"
     found = Problems()
     for _ in range(kills):
-        proc = start_process(args)
-        # wait for the run to reach the journal, then a random moment inside the run
-        deadline = time.monotonic() + 60
-        start = count_events(journal)
-        while count_events(journal) <= start and proc.poll() is None:
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.01)
-        time.sleep(rng.uniform(0.0, 1.2))
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-        out, err = proc.communicate(timeout=30)
-        if has_traceback(err):
-            found.note("crashes", f"seed={seed}: traceback: {err[-300:]}")
+        with start_process(args) as proc:
+            _kill_at_random(proc, journal, rng, seed, found)
     final = cli_process(args)
     if has_traceback(final.err) or final.code not in (0, 3, 4):
         found.note("crashes", f"seed={seed}: final run exited {final.code}: {final.err[-300:]}")

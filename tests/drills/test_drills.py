@@ -1,0 +1,94 @@
+"""Crash, fault and fuzz drills, judged from the broker's side (bounded for CI; scripts/drill
+runs the long version)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from tests.drills import fuzz
+from tests.drills.drillkit import KillSetup, demo_scenario, kill_and_resume, random_kills
+from tests.drills.drillkit import record_commits, small_plan
+from tests.drills.faults import CASES, FaultCase, run_case
+
+pytestmark = pytest.mark.drill
+
+# Cases slower than ~10 s run in the long drill (scripts/drill) only.
+LONG_ONLY = {"stream_auth_refused", "stream_silent_mid_run", "hung_submit_before_the_broker"}
+FUZZ_EXAMPLES = int(os.environ.get("DRILL_FUZZ_EXAMPLES", "100"))
+
+
+def kill_setup() -> KillSetup:
+    """A small plan with fills, a partial fill and a whole-share buy on the demo scenario."""
+    return KillSetup(small_plan(), demo_scenario())
+
+
+def test_kill_after_every_journal_commit_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    setup = kill_setup()
+    commits = record_commits(setup)
+    assert commits >= 15  # the recorded run has sells, a partial fill and buys
+    problems: list[str] = []
+    for k in range(1, commits + 1):
+        work = tmp_path / f"k{k}"
+        work.mkdir()
+        # the refusal of a finished run is checked at the last kill points only (time)
+        found = kill_and_resume(setup, k, work, rerun=k >= commits - 1)
+        problems.extend(found.texts)
+    assert problems == []
+
+
+@pytest.mark.parametrize("seed", [11, 23, 37])
+def test_kills_at_random_times_lose_and_duplicate_nothing(seed: int, tmp_path: Path) -> None:
+    slow = demo_scenario()
+    slow["fills"] = {**slow["fills"], "latency_ms": 150}
+    found = random_kills(KillSetup(small_plan(), slow), seed, tmp_path, kills=2)
+    assert found.texts == []
+
+
+def _cases() -> list[object]:
+    params: list[object] = []
+    for case in CASES:
+        if case.name in LONG_ONLY:
+            continue
+        marks = [pytest.mark.xfail(reason=case.known_bug, strict=True)] if case.known_bug else []
+        params.append(pytest.param(case, id=case.name, marks=marks))
+    return params
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_fault_ends_with_the_right_code_and_status(case: FaultCase, tmp_path: Path) -> None:
+    found, result = run_case(case, tmp_path)
+    assert found.texts == [], result.err[-1500:]
+
+
+def test_the_matrix_has_at_least_fifteen_fault_kinds() -> None:
+    assert len(CASES) - len(LONG_ONLY) >= 15
+
+
+_FUZZ = settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@_FUZZ
+@given(fuzz.inputs("plan"))
+def test_fuzzed_plans_exit_0_or_2_without_a_traceback(data: bytes) -> None:
+    fuzz.example("plan")(data)
+
+
+@_FUZZ
+@given(fuzz.inputs("targets"))
+def test_fuzzed_targets_files_exit_0_or_2_without_a_traceback(data: bytes) -> None:
+    fuzz.example("targets")(data)
+
+
+@_FUZZ
+@given(fuzz.inputs("config"))
+def test_fuzzed_configs_exit_0_or_2_without_a_traceback(data: bytes) -> None:
+    fuzz.example("config")(data)
