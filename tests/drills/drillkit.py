@@ -19,9 +19,10 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -34,6 +35,7 @@ KILL_ENV = "PHASE_CONSOLE_DRILL_KILL_AFTER_APPENDS"  # console/journal/store.py
 KEY, SECRET = "PKDRILLKEY", "pc-drill-secret-Qw7z"
 CENT = Decimal("0.01")
 SENT_LIKE = frozenset({"skipped", "blocked"})
+_INPROCESS = threading.Lock()
 
 
 @dataclass
@@ -101,9 +103,7 @@ def _clean_env(extra: dict[str, str] | None) -> dict[str, str]:
     return env
 
 
-def cli_process(
-    args: list[str], env: dict[str, str] | None = None, timeout: float = 120
-) -> Result:
+def cli_process(args: list[str], env: dict[str, str] | None = None, timeout: float = 120) -> Result:
     """`python -m console.cli ARGS` as a real process."""
     proc = subprocess.run(
         [sys.executable, "-m", "console.cli", *args],
@@ -121,9 +121,14 @@ def cli_inprocess(args: list[str], env: dict[str, str] | None = None) -> Result:
     from console.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    with _environ(env or {}), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with (
+        _INPROCESS,  # sys.stdout, sys.stderr and os.environ are process-wide
+        _environ(env or {}),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
         code = main(args)
-    _close_file_handlers()
+        _close_file_handlers()
     return Result(code, out.getvalue(), err.getvalue())
 
 
@@ -241,9 +246,9 @@ def judge(
             continue  # not placed yet, or not confirmed: the next `run` resumes it
         found.note("lost_orders", f"leg {coid} is {leg['status']} but the broker has no order")
     for side, key in (("sell", "sell_proceeds"), ("buy", "buy_spent")):
-        want = sum(
-            (_notional(o) for o in ours if o.get("side") == side), Decimal(0)
-        ).quantize(CENT, ROUND_HALF_UP)
+        want = sum((_notional(o) for o in ours if o.get("side") == side), Decimal(0)).quantize(
+            CENT, ROUND_HALF_UP
+        )
         if key in run and _dec(run[key]) != want:
             found.note("lost_fills", f"{key} {run[key]} but the broker's {side} fills make {want}")
     if journal is not None and journal.exists():
@@ -322,55 +327,114 @@ def write(path: Path, doc: Any) -> Path:
 
 @dataclass
 class KillSetup:
-    """A plan and scenario whose run is killed and resumed on a persisted sim broker."""
+    """A plan and scenario whose run is killed and resumed on a broker that outlives it.
+
+    broker "sim": the sim persisted with `--sim-state`; "alpaca": the loopback emulator in this
+    process, reached by `--broker alpaca` (a fresh emulator per `session`).
+    """
 
     plan: dict[str, Any]
     scenario: dict[str, Any]
+    broker: str = "sim"
 
     def args(self, work: Path) -> list[str]:
         """`run` arguments in `work`."""
         plan = write(work / "plan.json", self.plan)
         scenario = write(work / "scenario.json", self.scenario)
-        return [
-            "run",
-            str(plan),
-            "--yes",
-            "--journal",
-            str(work / "j.sqlite"),
-            "--scenario",
-            str(scenario),
-            "--sim-state",
-            str(work / "sim-state.json"),
-            "--format",
-            "json",
-        ]
+        args = ["run", str(plan), "--yes", "--journal", str(work / "j.sqlite")]
+        if self.broker == "alpaca":
+            args += ["--broker", "alpaca", "--broker-timeout", "2"]
+        else:
+            args += ["--scenario", str(scenario), "--sim-state", str(work / "sim-state.json")]
+        return [*args, "--format", "json"]
+
+    @contextlib.contextmanager
+    def session(self, work: Path) -> Iterator[BrokerSide]:
+        """The broker for one drill case: its environment and its orders."""
+        if self.broker != "alpaca":
+            state = work / "sim-state.json"
+            yield BrokerSide({}, lambda: sim_orders(state))
+            return
+        from console.emulator import AlpacaEmulator
+
+        emu = AlpacaEmulator(
+            write(work / "scenario.json", self.scenario), key_id=KEY, secret=SECRET
+        )
+        emu.start()
+
+        def orders() -> list[dict[str, Any]]:
+            with emu.lock:
+                return exchange_orders(emu.exchange)
+
+        try:
+            yield BrokerSide(emulator_env(emu), orders)
+        finally:
+            emu.stop()
+
+
+@dataclass
+class BrokerSide:
+    """The environment that points the command line at the broker, and the broker's orders."""
+
+    env: dict[str, str]
+    orders: Callable[[], list[dict[str, Any]]]
+
+
+def emulator_env(emu: Any) -> dict[str, str]:
+    """APCA_* variables for the emulator."""
+    return {
+        "APCA_API_BASE_URL": emu.base_url,
+        "APCA_API_DATA_URL": emu.base_url,
+        "APCA_API_KEY_ID": KEY,
+        "APCA_API_SECRET_KEY": SECRET,
+    }
 
 
 def record_commits(setup: KillSetup) -> int:
     """Run once, uninterrupted: how many journal commits the run makes."""
     with tempfile.TemporaryDirectory(prefix="drill-rec-") as tmp:
         work = Path(tmp)
-        result = cli_process(setup.args(work))
+        args = setup.args(work)
+        with setup.session(work) as side:
+            result = cli_process(args, env=side.env)
         if result.code not in (0, 3):
             raise RuntimeError(f"recording run exited {result.code}: {result.err[-500:]}")
         return count_events(work / "j.sqlite")
 
 
-def kill_and_resume(setup: KillSetup, k: int, work: Path, *, rerun: bool = True) -> Problems:
-    """Die right after commit k, resume with `run` again, judge from the broker's side."""
-    args = setup.args(work)
-    journal, state = work / "j.sqlite", work / "sim-state.json"
-    killed = cli_process(args, env={KILL_ENV: str(k)})
+def kill_and_resume(
+    setup: KillSetup, k: int | list[int], work: Path, *, rerun: bool = True
+) -> Problems:
+    """Die right after commit k, resume with `run` again, judge from the broker's side.
+
+    With a list, the first run dies after commit k[0], its resumption after its own k[1]-th
+    commit, and so on (a crash during recovery), before a last `run` finishes the run.
+    """
+    ks = [k] if isinstance(k, int) else list(k)
+    with setup.session(work) as side:
+        return _kill_and_resume(setup.args(work), side, ks, work, rerun)
+
+
+def _kill_and_resume(
+    args: list[str], side: BrokerSide, ks: list[int], work: Path, rerun: bool
+) -> Problems:
+    journal = work / "j.sqlite"
     found = Problems()
-    if killed.code != 137:
-        if killed.code in (0, 3) and count_events(journal) < k:
-            found.note("other", f"k={k}: the run ended after {count_events(journal)} commits")
-        else:
-            found.note("other", f"k={k}: killed run exited {killed.code}: {killed.err[-300:]}")
-        return found
-    if count_events(journal) != k:
-        found.note("other", f"k={k}: journal holds {count_events(journal)} events after the kill")
-    resumed = cli_process(args)
+    k = "+".join(map(str, ks))
+    expected = 0
+    for point in ks:
+        killed = cli_process(args, env={**side.env, KILL_ENV: str(point)})
+        if killed.code != 137:
+            if killed.code in (0, 3, 4) and not has_traceback(killed.err):
+                break  # the run (or its resumption) finished before that commit
+            found.note("crashes", f"k={k}: killed run exited {killed.code}: {killed.err[-300:]}")
+            return found
+        expected += point
+        if count_events(journal) != expected:
+            found.note(
+                "other", f"k={k}: journal holds {count_events(journal)} events, not {expected}"
+            )
+    resumed = cli_process(args, env=side.env)
     if has_traceback(resumed.err) or resumed.code not in (0, 3, 4):
         found.note("crashes", f"k={k}: resume exited {resumed.code}: {resumed.err[-400:]}")
         return found
@@ -387,9 +451,9 @@ def kill_and_resume(setup: KillSetup, k: int, work: Path, *, rerun: bool = True)
             found.note("other", f"k={k}: replay differs from the resumed run's output")
         if run["status"] == "unfinished":
             found.note("other", f"k={k}: resumed run ended unfinished")
-    for text in _judge_texts(judge(run, sim_orders(state), journal), found):
+    for text in _judge_texts(judge(run, side.orders(), journal), found):
         found.texts.append(f"k={k}: {text}")
-    again = cli_process(args) if rerun else None
+    again = cli_process(args, env=side.env) if rerun else None
     if again is not None and again.code != 4:
         found.note("other", f"k={k}: a finished run was not refused (exit {again.code})")
     return found
@@ -428,16 +492,35 @@ def random_kills(setup: KillSetup, seed: int, work: Path, kills: int = 2) -> Pro
     """Kill the run (and the resumed runs) `kills` times at seeded random moments, then finish."""
     rng = random.Random(seed)
     args = setup.args(work)
-    journal, state = work / "j.sqlite", work / "sim-state.json"
+    journal = work / "j.sqlite"
     found = Problems()
-    for _ in range(kills):
-        with start_process(args) as proc:
-            _kill_at_random(proc, journal, rng, seed, found)
-    final = cli_process(args)
-    if has_traceback(final.err) or final.code not in (0, 3, 4):
-        found.note("crashes", f"seed={seed}: final run exited {final.code}: {final.err[-300:]}")
-        return found
-    run = final.json() if final.code != 4 else replay_json(journal)
-    for text in _judge_texts(judge(run, sim_orders(state), journal), found):
-        found.texts.append(f"seed={seed}: {text}")
+    with setup.session(work) as side:
+        for _ in range(kills):
+            with start_process(args, env=side.env) as proc:
+                _kill_at_random(proc, journal, rng, seed, found)
+        final = cli_process(args, env=side.env)
+        if has_traceback(final.err) or final.code not in (0, 3, 4):
+            found.note("crashes", f"seed={seed}: final run exited {final.code}: {final.err[-300:]}")
+            return found
+        run = final.json() if final.code != 4 else replay_json(journal)
+        for text in _judge_texts(judge(run, side.orders(), journal), found):
+            found.texts.append(f"seed={seed}: {text}")
     return found
+
+
+def kill_every_commit(
+    setup: KillSetup, commits: int, base: Path, *, workers: int = 2
+) -> list[Problems]:
+    """`kill_and_resume` at every commit 1..commits, `workers` at a time (each in its own dir).
+
+    A finished run's refusal is checked at the last two points only (it costs a process).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(k: int) -> Problems:
+        work = base / f"k{k:03d}"
+        work.mkdir(parents=True, exist_ok=True)
+        return kill_and_resume(setup, k, work, rerun=k >= commits - 1)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, range(1, commits + 1)))

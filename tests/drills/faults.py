@@ -194,7 +194,8 @@ def _hold_stream(emu: Any, stop: threading.Event, ready: threading.Event) -> Non
 
     url = emu.base_url.replace("http://", "ws://") + "/stream"
     with connect(url) as ws:
-        ws.send(json.dumps({"action": "authenticate", "data": {"key_id": KEY, "secret_key": SECRET}}))
+        auth = {"action": "authenticate", "data": {"key_id": KEY, "secret_key": SECRET}}
+        ws.send(json.dumps(auth))
         ws.recv(timeout=5)
         ready.set()
         stop.wait(60)
@@ -281,7 +282,8 @@ def _verdict(
     if result.code == 1:
         found.note("crashes", f"exit 1: {result.err.strip()[-300:]}")
     if result.code not in case.codes:
-        found.note("other", f"exit {result.code}, expected {sorted(case.codes)}: {result.err[-300:]}")
+        expected = sorted(case.codes)
+        found.note("other", f"exit {result.code}, expected {expected}: {result.err[-300:]}")
     if result.code in (2, 4):
         ours = [o for o in orders if str(o.get("client_order_id", "")).startswith("pc-")]
         if ours or count_events(journal):
@@ -296,8 +298,10 @@ def _verdict(
     if case.leg is not None:
         symbol, status, reason = case.leg
         leg = next((x for x in run["legs"] if x["symbol"] == symbol), None)
-        if leg is None or leg["status"] != status or (
-            reason is not None and reason not in str(leg["reason"])
+        if (
+            leg is None
+            or leg["status"] != status
+            or (reason is not None and reason not in str(leg["reason"]))
         ):
             found.note("other", f"leg {symbol}: {leg and (leg['status'], leg['reason'])}")
     judged = judge(run, orders, journal)

@@ -195,6 +195,17 @@ def _json_mutation(draw: st.DrawFn) -> bytes:
     return data
 
 
+_INSERTS = [b"\x00", b"\xff", b"\xed\xa0\x80", b"\xef\xbb\xbf", b"{", b"[", b",", b'"']
+_INSERTS += [b"\r", b"\n", b"\t", "ı".encode(), "ﬁ".encode(), b"\\ud800", b"1e999"]
+_HEADERS = [
+    "symbol,target_weight",
+    "Symbol,Target_Weight",
+    "target_weight,symbol",
+    "symbol",
+    "symbol;target_weight",
+]
+
+
 def _byte_mutation(base: bytes) -> st.SearchStrategy[bytes]:
     """Bytes flipped, inserted, deleted or cut, a BOM prepended."""
 
@@ -207,12 +218,7 @@ def _byte_mutation(base: bytes) -> st.SearchStrategy[bytes]:
             if how == "flip" and data:
                 data[pos] ^= 1 << draw(st.integers(min_value=0, max_value=7))
             elif how == "insert":
-                data[pos:pos] = draw(
-                    st.sampled_from(
-                        [b"\x00", b"\xff", b"\xed\xa0\x80", b"\xef\xbb\xbf", b"{", b"[", b",", b'"']
-                        + [b"\r", b"\n", b"\t", "ı".encode(), "ﬁ".encode(), b"\\ud800", b"1e999"]
-                    )
-                )
+                data[pos:pos] = draw(st.sampled_from([*_INSERTS]))
             elif how == "delete" and data:
                 del data[pos : pos + draw(st.integers(min_value=1, max_value=8))]
             elif how == "cut":
@@ -239,7 +245,7 @@ def _targets_mutation(draw: st.DrawFn) -> bytes:
     rows[index][column] = draw(st.sampled_from(pool))
     if draw(st.booleans()):
         rows.append(draw(st.sampled_from([["AAPL", "0.1"], ["X", "0.1", "extra"], ["ONLY"], []])))
-    header = draw(st.sampled_from(["symbol,target_weight", "Symbol,Target_Weight", "target_weight,symbol", "symbol", "symbol;target_weight"]))
+    header = draw(st.sampled_from(_HEADERS))
     text = "\n".join([header, *(",".join(r) for r in rows)]) + "\n"
     return text.encode("utf-8", "surrogatepass")
 

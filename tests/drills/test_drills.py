@@ -10,8 +10,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from tests.drills import fuzz
-from tests.drills.drillkit import KillSetup, demo_scenario, kill_and_resume, random_kills
-from tests.drills.drillkit import record_commits, small_plan
+from tests.drills.drillkit import (
+    KillSetup,
+    demo_scenario,
+    kill_and_resume,
+    kill_every_commit,
+    random_kills,
+    record_commits,
+    small_plan,
+)
 from tests.drills.faults import CASES, FaultCase, run_case
 
 pytestmark = pytest.mark.drill
@@ -30,14 +37,25 @@ def test_kill_after_every_journal_commit_loses_and_duplicates_nothing(tmp_path: 
     setup = kill_setup()
     commits = record_commits(setup)
     assert commits >= 15  # the recorded run has sells, a partial fill and buys
-    problems: list[str] = []
-    for k in range(1, commits + 1):
-        work = tmp_path / f"k{k}"
-        work.mkdir()
-        # the refusal of a finished run is checked at the last kill points only (time)
-        found = kill_and_resume(setup, k, work, rerun=k >= commits - 1)
-        problems.extend(found.texts)
+    problems = [t for found in kill_every_commit(setup, commits, tmp_path) for t in found.texts]
     assert problems == []
+
+
+@pytest.mark.parametrize("chain", [[5, 1], [7, 1], [9, 2], [12, 1], [16, 1, 1]])
+def test_a_kill_during_the_resumption_loses_and_duplicates_nothing(
+    chain: list[int], tmp_path: Path
+) -> None:
+    """The resumed process dies after its own first commits (its reconciliation results)."""
+    found = kill_and_resume(kill_setup(), chain, tmp_path, rerun=False)
+    assert found.texts == []
+
+
+@pytest.mark.parametrize("k", [7, 11])
+def test_kill_after_a_commit_on_the_alpaca_emulator(k: int, tmp_path: Path) -> None:
+    """The same drill through alpaca-py against the emulator, which outlives the process."""
+    setup = KillSetup(small_plan(), demo_scenario(), broker="alpaca")
+    found = kill_and_resume(setup, k, tmp_path, rerun=False)
+    assert found.texts == []
 
 
 @pytest.mark.parametrize("seed", [11, 23, 37])
