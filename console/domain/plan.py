@@ -10,9 +10,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from console.domain.canonical import canonical_json, sha256_hex
+from console.domain.canonical import canonical_json_text, sha256_hex, to_plain
 from console.domain.errors import FieldIssue, InputError
 from console.domain.inputlimits import (
+    MAX_ADJUSTED_EXPONENT,
+    MAX_EXPONENT,
     bad_unicode_path,
     check_decimal_range,
     first_absurd_number,
@@ -21,7 +23,7 @@ from console.domain.inputlimits import (
     too_deep,
 )
 from console.domain.market import Frozen
-from console.domain.money import DecimalParseError, sub, to_decimal
+from console.domain.money import DecimalParseError, normalized_str, sub, to_decimal
 
 MAX_PLAN_BYTES = 10 * 1024 * 1024
 SYMBOL_RE = re.compile(r"^[A-Z0-9.\-]{1,10}$")
@@ -80,7 +82,43 @@ class RebalancePlan(Frozen):
 
     def digest(self) -> str:
         """sha256 of the canonical JSON of the validated plan."""
-        return sha256_hex(canonical_json(self))
+        return sha256_hex(canonical_json_text(self.canonical_plain()))
+
+    def canonical_plain(self) -> dict[str, Any]:
+        """`to_plain(self)` built field by field (the digest of a 5,000-item plan is hot)."""
+        items = [
+            {
+                "symbol": item.symbol,
+                "current_weight": normalized_str(item.current_weight),
+                "target_weight": normalized_str(item.target_weight),
+                "weight_diff": normalized_str(item.weight_diff),
+                "target_value": normalized_str(item.target_value),
+                "current_value": normalized_str(item.current_value),
+                "trade_amount": normalized_str(item.trade_amount),
+                "action": item.action.value,
+                "priority": item.priority,
+            }
+            for item in self.items
+        ]
+        drift = self.max_drift_tolerance
+        plain = {
+            "schema_version": self.schema_version,
+            "plan_id": self.plan_id,
+            "correlation_id": self.correlation_id,
+            "causation_id": self.causation_id,
+            "timestamp": self.timestamp.isoformat(),
+            "items": items,
+            "total_portfolio_value": normalized_str(self.total_portfolio_value),
+            "total_trade_value": normalized_str(self.total_trade_value),
+            "max_drift_tolerance": normalized_str(drift) if drift is not None else None,
+            "execution_urgency": self.execution_urgency.value,
+            "estimated_duration_minutes": self.estimated_duration_minutes,
+            "metadata": to_plain(self.metadata),
+        }
+        # a field added to either model must be added above, or digests would silently drift
+        assert plain.keys() == type(self).model_fields.keys()
+        assert not items or items[0].keys() == PlanItem.model_fields.keys()
+        return plain
 
 
 class LoadedPlan(Frozen):
@@ -235,7 +273,117 @@ _WEIGHT = _bounded(Decimal(0), Decimal(1))
 _NON_NEGATIVE = _bounded(Decimal(0), None)
 
 
+def _fast_decimal(value: Any, low: Decimal | None, high: Decimal | None) -> Decimal | None:
+    """The value as `_bounded(low, high)` reads it, or None when only the slow path may judge.
+
+    Same steps as `to_decimal` + `check_decimal_range` for the common case (a JSON string or
+    number, finite, |x| in 1E-100..1E+15 or zero at a small exponent); anything else returns
+    None and the item is read again by `_read_item`, which gives the exact error.
+    """
+    kind = type(value)
+    if kind is str:
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            number = Decimal(text)
+        except ArithmeticError:
+            return None
+    elif kind is Decimal:
+        number = value
+    elif kind is int:
+        number = Decimal(value)
+    else:
+        return None
+    if not number.is_finite():
+        return None
+    adjusted = number.adjusted()
+    if adjusted < -MAX_EXPONENT or adjusted > MAX_ADJUSTED_EXPONENT:
+        return None
+    if (low is not None and number < low) or (high is not None and number > high):
+        return None
+    return number
+
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+_ACTIONS = {member.value: member for member in Action}
+
+
+def _read_item_fast(raw: Any) -> PlanItem | None:
+    """A valid item read without collecting issues, or None (then `_read_item` reads it).
+
+    A 5,000-item plan is read here in a fraction of the time the general path takes; every
+    value it accepts, the general path accepts identically, and it gives up on anything else.
+    """
+    if type(raw) is not dict:
+        return None
+    get = raw.get
+    symbol_text = get("symbol")
+    if type(symbol_text) is not str:
+        return None
+    symbol_text = symbol_text.strip()
+    if SYMBOL_AS_WRITTEN_RE.fullmatch(symbol_text) is None:
+        return None
+    target_weight = _fast_decimal(get("target_weight"), _ZERO, _ONE)
+    trade_amount = _fast_decimal(get("trade_amount"), None, None)
+    if target_weight is None or trade_amount is None:
+        return None
+    optional: list[Decimal | None] = []
+    for key, low, high in _OPTIONAL_DECIMALS:
+        value = get(key)
+        if value is None:
+            optional.append(None)
+            continue
+        number = _fast_decimal(value, low, high)
+        if number is None:
+            return None
+        optional.append(number)
+    current_weight, weight_diff, target_value, current_value = optional
+    action_text = get("action")
+    if type(action_text) is not str:
+        return None
+    action = _ACTIONS.get(action_text.strip().upper())
+    priority = get("priority")
+    if priority is None:
+        priority = 3
+    elif type(priority) is not int or not 1 <= priority <= 5:
+        return None
+    if action is None:
+        return None
+    if action is Action.BUY and trade_amount <= 0:
+        return None
+    if action is Action.SELL and trade_amount >= 0:
+        return None
+    current_weight = _ZERO if current_weight is None else current_weight
+    return PlanItem.model_construct(
+        symbol=symbol_text.upper(),
+        current_weight=current_weight,
+        target_weight=target_weight,
+        weight_diff=weight_diff if weight_diff is not None else sub(target_weight, current_weight),
+        target_value=_ZERO if target_value is None else target_value,
+        current_value=_ZERO if current_value is None else current_value,
+        trade_amount=trade_amount,
+        action=action,
+        priority=priority,
+    )
+
+
+_OPTIONAL_DECIMALS: tuple[tuple[str, Decimal | None, Decimal | None], ...] = (
+    ("current_weight", _ZERO, _ONE),
+    ("weight_diff", None, None),
+    ("target_value", _ZERO, None),
+    ("current_value", _ZERO, None),
+)
+
+
 def _read_item(col: _Collector, raw: Any, index: int) -> PlanItem | None:
+    fast = _read_item_fast(raw)
+    return fast if fast is not None else _read_item_checked(col, raw, index)
+
+
+def _read_item_checked(col: _Collector, raw: Any, index: int) -> PlanItem | None:
+    """Read one item field by field, collecting every issue (None when it has any)."""
     base = f"items[{index}]"
     if not isinstance(raw, dict):
         col.add(base, f"expected an object, got {_json_type(raw)}")
