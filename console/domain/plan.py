@@ -356,7 +356,7 @@ def _read_item_fast(raw: Any) -> PlanItem | None:
     if action is Action.SELL and trade_amount >= 0:
         return None
     current_weight = _ZERO if current_weight is None else current_weight
-    return PlanItem.model_construct(
+    return PlanItem(
         symbol=symbol_text.upper(),
         current_weight=current_weight,
         target_weight=target_weight,
