@@ -360,6 +360,7 @@ class KillSetup:
         emu = AlpacaEmulator(
             write(work / "scenario.json", self.scenario), key_id=KEY, secret=SECRET
         )
+        quiet_resets(emu)
         emu.start()
 
         def orders() -> list[dict[str, Any]]:
@@ -378,6 +379,22 @@ class BrokerSide:
 
     env: dict[str, str]
     orders: Callable[[], list[dict[str, Any]]]
+
+
+def quiet_resets(emu: Any) -> None:
+    """Print no traceback for a connection a killed client reset.
+
+    socketserver prints every handler error on this process's stderr; a SIGKILLed client
+    leaves ConnectionResetErrors behind, which are the drill's doing, not a finding.
+    """
+    server = emu._server
+    default = server.handle_error
+
+    def handle_error(request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            default(request, client_address)
+
+    server.handle_error = handle_error
 
 
 def emulator_env(emu: Any) -> dict[str, str]:
