@@ -541,3 +541,30 @@ def kill_every_commit(
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(one, range(1, commits + 1)))
+
+
+def two_at_once(setup: KillSetup, work: Path) -> Problems:
+    """Start two `run`s of the same plan and journal together: one executes, one is refused."""
+    args = setup.args(work)
+    found = Problems()
+    with setup.session(work) as side:
+        procs = [start_process(args, env=side.env) for _ in range(2)]
+        results = []
+        for proc in procs:
+            with proc:
+                out, err = proc.communicate(timeout=120)
+            results.append(Result(proc.returncode, out, err))
+        codes = sorted(r.code for r in results)
+        for r in results:
+            if has_traceback(r.err) or r.code not in (0, 3, 4):
+                found.note("crashes", f"exit {r.code}: {r.err[-300:]}")
+        if codes[0] not in (0, 3) or codes[1] != 4:
+            found.note("other", f"two runs at once exited {codes}, expected one run and one 4")
+            return found
+        runner = next(r for r in results if r.code != 4)
+        refused = next(r for r in results if r.code == 4)
+        if "refused" not in refused.err:
+            found.note("other", f"the second run's refusal says: {refused.err.strip()[-200:]}")
+        for text in _judge_texts(judge(runner.json(), side.orders(), work / "j.sqlite"), found):
+            found.texts.append(text)
+    return found

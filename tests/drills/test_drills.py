@@ -18,6 +18,7 @@ from tests.drills.drillkit import (
     random_kills,
     record_commits,
     small_plan,
+    two_at_once,
 )
 from tests.drills.faults import CASES, FaultCase, run_case
 
@@ -55,6 +56,12 @@ def test_kill_after_a_commit_on_the_alpaca_emulator(k: int, tmp_path: Path) -> N
     """The same drill through alpaca-py against the emulator, which outlives the process."""
     setup = KillSetup(small_plan(), demo_scenario(), broker="alpaca")
     found = kill_and_resume(setup, k, tmp_path, rerun=False)
+    assert found.texts == []
+
+
+def test_two_runs_started_together_execute_once(tmp_path: Path) -> None:
+    """One process executes the run, the other is refused (exit 4); every order placed once."""
+    found = two_at_once(KillSetup(small_plan(), demo_scenario(), broker="alpaca"), tmp_path)
     assert found.texts == []
 
 
