@@ -568,3 +568,39 @@ def two_at_once(setup: KillSetup, work: Path) -> Problems:
         for text in _judge_texts(judge(runner.json(), side.orders(), work / "j.sqlite"), found):
             found.texts.append(text)
     return found
+
+
+def kill_then_market_closes(setup: KillSetup, k: int, work: Path) -> Problems:
+    """Die after commit k; the market closes while the process is dead (sim state edited).
+
+    The resumption is refused (exit 4) journaling nothing; once the market opens again, `run`
+    finishes the run and the broker-side invariants hold.
+    """
+    args = setup.args(work)
+    journal, state = work / "j.sqlite", work / "sim-state.json"
+    found = Problems()
+    if cli_process(args, env={KILL_ENV: str(k)}).code != 137:
+        found.note("other", f"k={k}: the run was not killed")
+        return found
+
+    def market(is_open: bool) -> None:
+        doc = json.loads(state.read_text())
+        doc["exchange"]["market_open"] = is_open
+        state.write_text(json.dumps(doc))
+
+    market(False)
+    closed = cli_process(args)
+    if closed.code != 4 or has_traceback(closed.err) or count_events(journal) != k:
+        found.note(
+            "other" if closed.code != 1 else "crashes",
+            f"k={k}: resume with the market closed exited {closed.code} and the journal holds"
+            f" {count_events(journal)} events (expected 4 and {k})",
+        )
+    market(True)
+    final = cli_process(args)
+    if has_traceback(final.err) or final.code not in (0, 3):
+        found.note("crashes", f"k={k}: resume after the open exited {final.code}")
+        return found
+    for text in _judge_texts(judge(final.json(), sim_orders(state), journal), found):
+        found.texts.append(f"k={k}: {text}")
+    return found

@@ -15,6 +15,7 @@ from tests.drills.drillkit import (
     demo_scenario,
     kill_and_resume,
     kill_every_commit,
+    kill_then_market_closes,
     random_kills,
     record_commits,
     small_plan,
@@ -56,6 +57,12 @@ def test_kill_after_a_commit_on_the_alpaca_emulator(k: int, tmp_path: Path) -> N
     """The same drill through alpaca-py against the emulator, which outlives the process."""
     setup = KillSetup(small_plan(), demo_scenario(), broker="alpaca")
     found = kill_and_resume(setup, k, tmp_path, rerun=False)
+    assert found.texts == []
+
+
+@pytest.mark.parametrize("k", [6, 13])
+def test_a_resumption_after_the_close_is_refused_then_finishes(k: int, tmp_path: Path) -> None:
+    found = kill_then_market_closes(kill_setup(), k, tmp_path)
     assert found.texts == []
 
 
