@@ -66,6 +66,37 @@ def _silence(emu: Any) -> None:
     emu.silence_stream(3.0)
 
 
+def _order_of(emu: Any, symbol: str, wait_s: float = 5.0) -> str | None:
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        with emu.lock:
+            for order in emu.exchange.orders():
+                if order.symbol == symbol and order.client_order_id.startswith("pc-"):
+                    return str(order.client_order_id)
+        time.sleep(0.02)
+    return None
+
+
+def _done_for_day(emu: Any) -> None:
+    coid = _order_of(emu, "AAPL")
+    if coid is not None:
+        time.sleep(0.2)
+        emu.force_status(coid, "done_for_day")
+
+
+def _unknown_status(emu: Any) -> None:
+    coid = _order_of(emu, "AAPL")
+    if coid is not None:
+        time.sleep(0.2)
+        emu.force_status(coid, "frobnicated")
+
+
+def _revoke_keys_after_the_sells(emu: Any) -> None:
+    if _order_of(emu, "VTI") is not None:
+        time.sleep(0.2)
+        emu.set_faults(forbidden_requests=10_000)
+
+
 _PDT = "trade denied due to pattern day trading protection"
 
 CASES: tuple[FaultCase, ...] = (
@@ -169,6 +200,33 @@ CASES: tuple[FaultCase, ...] = (
     ),
     FaultCase("slow_broker", switches={"latency_ms": 120}),
     FaultCase(
+        "keys_revoked_before_the_run",
+        switches={"forbidden_requests": 10_000},
+        codes=frozenset({2}),
+        statuses=frozenset(),
+    ),
+    FaultCase(
+        "keys_revoked_mid_run",
+        fills={"latency_ms": 1500},
+        during=_revoke_keys_after_the_sells,
+        statuses=frozenset({"unfinished"}),
+        then={"forbidden_requests": 0},
+    ),
+    FaultCase(
+        "status_done_for_day",
+        fills={"never_fill": ["AAPL"]},
+        during=_done_for_day,
+        args=("--phase-timeout", "2"),
+        leg=("AAPL", "done_for_day", None),
+    ),
+    FaultCase(
+        "status_unknown_to_alpaca_py",
+        fills={"never_fill": ["AAPL"]},
+        during=_unknown_status,
+        args=("--phase-timeout", "2"),
+        statuses=frozenset({"partial", "unfinished"}),
+    ),
+    FaultCase(
         "sim_submit_errors_and_timeouts",
         broker="sim",
         sim_faults={"submit_error": ["AAPL"], "submit_timeout": ["NVDA"], "rate_limit_burst": 3},
@@ -249,16 +307,13 @@ def _on_emulator(
         result = cli_inprocess(argv, env=env)
         if case.then is not None and _status(result) == "unfinished":
             emu.set_faults(**case.then)
-            with emu.lock:
-                before = exchange_orders(emu.exchange)
+            before = _reported_orders(emu)
             first = _verdict(replace(case, then=None), result, before, Path(args[4]))
             if first:
                 return result, before  # judged again by the caller
             time.sleep(0.3)
             result = cli_inprocess(argv, env=env)
-        with emu.lock:
-            orders = exchange_orders(emu.exchange)
-        return result, orders
+        return result, _reported_orders(emu)
     finally:
         stop.set()
         for helper in helpers:
@@ -271,6 +326,16 @@ def _status(result: Result) -> str | None:
         return str(result.json()["status"]) if result.code in (0, 3) else None
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _reported_orders(emu: Any) -> list[dict[str, Any]]:
+    """The emulator's orders with the status it reports (a forced status overrides the book)."""
+    with emu.lock:
+        orders = exchange_orders(emu.exchange)
+        forced = dict(emu._state._status_override)
+    for order in orders:
+        order["status"] = forced.get(order["broker_order_id"], order["status"])
+    return orders
 
 
 def _verdict(
