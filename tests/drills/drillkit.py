@@ -63,6 +63,7 @@ class Figures:
     fuzz_inputs: int = 0
     crashes: int = 0
     problems: list[str] = field(default_factory=list)
+    known: list[str] = field(default_factory=list)  # findings not fixed yet, listed apart
 
     def add(self, case: str, found: Problems) -> None:
         """Count one case's findings."""

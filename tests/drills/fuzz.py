@@ -30,6 +30,15 @@ from tests.drills.drillkit import (
 
 KINDS = ("plan", "targets", "config")
 
+# Findings not fixed yet: (text in the finding, what it is). scripts/drill lists them as known;
+# tests/drills/test_drills.py holds an xfail test for each.
+KNOWN = (
+    (
+        "new-line character seen in unquoted field",
+        "a lone CR inside a targets CSV line is exit 1 (csv.Error escapes domain/targets.py)",
+    ),
+)
+
 _TARGETS = b"symbol,target_weight\nAAPL,0.0805\nVTI,0.1700\nNVDA,0.0690\nCOST,0.03\n"
 _CONFIG = b"""# drill config
 allow_margin = false
@@ -339,7 +348,9 @@ def example(kind: str) -> Callable[[bytes], None]:
 
     def body(data: bytes) -> None:
         found = run_input(kind, data)
-        assert not found, found.texts
+        # a known finding has its own xfail test; the fuzz looks for new ones
+        new = [t for t in found.texts if not any(key in t for key, _ in KNOWN)]
+        assert not new, new
 
     return body
 
