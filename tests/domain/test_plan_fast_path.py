@@ -10,6 +10,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from console.domain.canonical import canonical_json, sha256_hex
+from console.domain.errors import InputError
 from console.domain.plan import (
     _Collector,
     _read_item_checked,
@@ -87,3 +88,46 @@ def test_the_plan_digest_is_the_canonical_json_of_the_plan() -> None:
     doc = parse_json_document("demo", DEMO_PLAN.read_bytes())
     assert all(_read_item_fast(item) is not None for item in doc["items"])  # the fast path runs
     assert json.loads(canonical_json(loaded.plan))["items"][0]["symbol"] == "AAPL"
+
+
+_TEXT = st.text(min_size=1, max_size=12).filter(lambda t: t.strip() != "")
+_JSON_LEAF = st.one_of(st.none(), st.booleans(), st.integers(), _TEXT, _DECIMALS)
+_METADATA = st.one_of(
+    st.none(),
+    st.dictionaries(
+        _TEXT,
+        st.recursive(_JSON_LEAF, lambda inner: st.lists(inner, max_size=3), max_leaves=6),
+        max_size=4,
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    ids=st.lists(_TEXT, min_size=3, max_size=3),
+    metadata=_METADATA,
+    drift=st.one_of(st.none(), st.sampled_from(["0.05", "1E-7", "100"])),
+    duration=st.one_of(st.none(), st.integers(min_value=1, max_value=10**6)),
+    urgency=st.sampled_from(["low", "URGENT"]),
+    stamp=st.sampled_from(["2025-06-13T13:45:12.481230+00:00", "2026-01-01T00:00:00Z"]),
+)
+def test_canonical_text_is_canonical_json(
+    ids: list[str],
+    metadata: Any,
+    drift: str | None,
+    duration: int | None,
+    urgency: str,
+    stamp: str,
+) -> None:
+    doc = json.loads(DEMO_PLAN.read_text())
+    doc.update(plan_id=ids[0], correlation_id=ids[1], causation_id=ids[2], metadata=metadata)
+    doc.update(max_drift_tolerance=drift, execution_urgency=urgency, timestamp=stamp)
+    doc["estimated_duration_minutes"] = duration
+    text = json.dumps(doc, default=str, ensure_ascii=False)
+    try:
+        loaded = parse_plan_bytes("p", text.encode("utf-8", "surrogatepass"))
+    except InputError:  # a generated value the loader refuses (out of range, lone surrogate)
+        event("refused")
+        return
+    assert loaded.plan.canonical_text() == canonical_json(loaded.plan)
+    assert loaded.digest == sha256_hex(canonical_json(loaded.plan))
