@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from console.domain.canonical import canonical_json_text, sha256_hex, to_plain
 from console.domain.errors import FieldIssue, InputError
+from console.domain.gcpause import GcPaused
 from console.domain.inputlimits import (
     MAX_ADJUSTED_EXPONENT,
     MAX_EXPONENT,
@@ -311,11 +312,8 @@ def _fast_decimal(value: Any, low: Decimal | None, high: Decimal | None) -> Deci
     """
     kind = type(value)
     if kind is str:
-        text = value.strip()
-        if not text:
-            return None
         try:
-            number = Decimal(text)
+            number = Decimal(value)  # strips the same whitespace as str.strip()
         except ArithmeticError:
             return None
     elif kind is Decimal:
@@ -592,5 +590,6 @@ def parse_plan_bytes(source: str, data: bytes) -> LoadedPlan:
     """Parse and validate plan JSON bytes into a LoadedPlan."""
     if len(data) > MAX_PLAN_BYTES:
         raise InputError.single(source, "", f"files over {MAX_PLAN_BYTES:,} bytes are refused")
-    plan = plan_from_document(source, parse_json_document(source, data))
-    return LoadedPlan(plan=plan, digest=plan.digest(), source=source, kind="plan")
+    with GcPaused():
+        plan = plan_from_document(source, parse_json_document(source, data))
+        return LoadedPlan(plan=plan, digest=plan.digest(), source=source, kind="plan")

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from console.domain.canonical import sha256_hex
 from console.domain.config import Settings
+from console.domain.gcpause import GcPaused
 from console.domain.ids import client_order_id_prefix, plan_order_prefix, with_symbol
 from console.domain.market import AccountSnapshot, MarketClock
 from console.domain.money import (
@@ -331,6 +332,17 @@ def compute_preview(
     attempt: int = 1,
 ) -> Preview:
     """The full preview of a plan against an account snapshot."""
+    with GcPaused():
+        return _compute_preview(plan, plan_digest, snapshot, settings, attempt)
+
+
+def _compute_preview(
+    plan: RebalancePlan,
+    plan_digest: str,
+    snapshot: AccountSnapshot,
+    settings: Settings,
+    attempt: int,
+) -> Preview:
     sizer = _Sizer(plan_digest, attempt, snapshot, settings)
     sells = tuple(sizer.sell(item) for item in plan.items if item.action is Action.SELL)
     buy_items = [item for item in plan.items if item.action is Action.BUY]
