@@ -36,7 +36,12 @@ def to_plain(value: Any) -> Any:
 
 def canonical_json(value: Any) -> str:
     """Sorted keys, no whitespace, decimals as normalized strings."""
-    return json.dumps(to_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return canonical_json_text(to_plain(value))
+
+
+def canonical_json_text(plain: Any) -> str:
+    """The canonical JSON text of values already plain (`to_plain`'s output)."""
+    return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def sha256_hex(data: str | bytes) -> str:

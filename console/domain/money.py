@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from functools import reduce
 
 CENT = Decimal("0.01")
 QTY_STEP = Decimal("0.000000001")  # 9 decimals: Alpaca's fractional precision
@@ -56,10 +57,7 @@ def div(a: Decimal, b: Decimal) -> Decimal:
 
 def add(*values: Decimal) -> Decimal:
     """Exact sum."""
-    total = ZERO
-    for value in values:
-        total = _EXACT.add(total, value)
-    return total
+    return reduce(_EXACT.add, values, ZERO)
 
 
 def sub(a: Decimal, b: Decimal) -> Decimal:
@@ -96,8 +94,9 @@ def normalized_str(value: Decimal) -> str:
     """Canonical text of a Decimal: no exponent, no trailing zeros ("0" for zero)."""
     if value.is_zero():
         return "0"
-    text = format(value.normalize(), "f")
-    return text
+    normal = value.normalize()
+    text = str(normal)  # fixed-point unless the exponent is positive or the value tiny
+    return text if "E" not in text else format(normal, "f")
 
 
 def plain_str(value: Decimal) -> str:

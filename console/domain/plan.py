@@ -10,9 +10,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from console.domain.canonical import canonical_json, sha256_hex
+from console.domain.canonical import canonical_json_text, sha256_hex, to_plain
 from console.domain.errors import FieldIssue, InputError
+from console.domain.gcpause import GcPaused
 from console.domain.inputlimits import (
+    MAX_ADJUSTED_EXPONENT,
+    MAX_EXPONENT,
     bad_unicode_path,
     check_decimal_range,
     first_absurd_number,
@@ -21,7 +24,7 @@ from console.domain.inputlimits import (
     too_deep,
 )
 from console.domain.market import Frozen
-from console.domain.money import DecimalParseError, sub, to_decimal
+from console.domain.money import DecimalParseError, normalized_str, sub, to_decimal
 
 MAX_PLAN_BYTES = 10 * 1024 * 1024
 SYMBOL_RE = re.compile(r"^[A-Z0-9.\-]{1,10}$")
@@ -80,7 +83,72 @@ class RebalancePlan(Frozen):
 
     def digest(self) -> str:
         """sha256 of the canonical JSON of the validated plan."""
-        return sha256_hex(canonical_json(self))
+        return sha256_hex(self.canonical_text())
+
+    def canonical_text(self) -> str:
+        """`canonical_json(self)`, written field by field (a 5,000-item plan's digest is hot).
+
+        Keys in sorted order, no whitespace, decimals normalized: byte for byte what
+        canonical_json gives (tests/domain/test_plan_fast_path.py checks it on many plans).
+        """
+        drift = self.max_drift_tolerance
+        duration = self.estimated_duration_minutes
+        fields = (
+            ("causation_id", _json_text(self.causation_id)),
+            ("correlation_id", _json_text(self.correlation_id)),
+            ("estimated_duration_minutes", "null" if duration is None else str(int(duration))),
+            ("execution_urgency", _json_text(self.execution_urgency.value)),
+            ("items", "[" + ",".join(map(_item_text, self.items)) + "]"),
+            ("max_drift_tolerance", "null" if drift is None else f'"{normalized_str(drift)}"'),
+            ("metadata", canonical_json_text(to_plain(self.metadata))),
+            ("plan_id", _json_text(self.plan_id)),
+            ("schema_version", _json_text(self.schema_version)),
+            ("timestamp", _json_text(self.timestamp.isoformat())),
+            ("total_portfolio_value", f'"{normalized_str(self.total_portfolio_value)}"'),
+            ("total_trade_value", f'"{normalized_str(self.total_trade_value)}"'),
+        )
+        # a field added to the model must be added above, or digests would silently drift
+        assert [name for name, _ in fields] == _PLAN_KEYS
+        return "{" + ",".join(f'"{name}":{text}' for name, text in fields) + "}"
+
+
+_PLAN_KEYS = sorted(RebalancePlan.model_fields)
+_SAFE_TEXT = re.compile(r"[A-Za-z0-9.\- ]*")  # JSON writes these characters as they are
+
+
+def _json_text(text: str) -> str:
+    if _SAFE_TEXT.fullmatch(text) is not None:
+        return f'"{text}"'
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _item_text(item: PlanItem) -> str:
+    """One item's canonical JSON (keys sorted; decimals normalized, never escaped)."""
+    return (
+        f'{{"action":{_json_text(item.action.value)},'
+        f'"current_value":"{normalized_str(item.current_value)}",'
+        f'"current_weight":"{normalized_str(item.current_weight)}",'
+        f'"priority":{int(item.priority)},'
+        f'"symbol":{_json_text(item.symbol)},'
+        f'"target_value":"{normalized_str(item.target_value)}",'
+        f'"target_weight":"{normalized_str(item.target_weight)}",'
+        f'"trade_amount":"{normalized_str(item.trade_amount)}",'
+        f'"weight_diff":"{normalized_str(item.weight_diff)}"}}'
+    )
+
+
+_ITEM_KEYS = sorted(PlanItem.model_fields)
+assert _ITEM_KEYS == [
+    "action",
+    "current_value",
+    "current_weight",
+    "priority",
+    "symbol",
+    "target_value",
+    "target_weight",
+    "trade_amount",
+    "weight_diff",
+], "PlanItem changed: update _item_text"
 
 
 class LoadedPlan(Frozen):
@@ -235,7 +303,114 @@ _WEIGHT = _bounded(Decimal(0), Decimal(1))
 _NON_NEGATIVE = _bounded(Decimal(0), None)
 
 
+def _fast_decimal(value: Any, low: Decimal | None, high: Decimal | None) -> Decimal | None:
+    """The value as `_bounded(low, high)` reads it, or None when only the slow path may judge.
+
+    Same steps as `to_decimal` + `check_decimal_range` for the common case (a JSON string or
+    number, finite, |x| in 1E-100..1E+15 or zero at a small exponent); anything else returns
+    None and the item is read again by `_read_item`, which gives the exact error.
+    """
+    kind = type(value)
+    if kind is str:
+        try:
+            number = Decimal(value)  # strips the same whitespace as str.strip()
+        except ArithmeticError:
+            return None
+    elif kind is Decimal:
+        number = value
+    elif kind is int:
+        number = Decimal(value)
+    else:
+        return None
+    if not number.is_finite():
+        return None
+    adjusted = number.adjusted()
+    if adjusted < -MAX_EXPONENT or adjusted > MAX_ADJUSTED_EXPONENT:
+        return None
+    if (low is not None and number < low) or (high is not None and number > high):
+        return None
+    return number
+
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+_ACTIONS = {member.value: member for member in Action}
+
+
+def _read_item_fast(raw: Any) -> PlanItem | None:
+    """A valid item read without collecting issues, or None (then `_read_item` reads it).
+
+    A 5,000-item plan is read here in a fraction of the time the general path takes; every
+    value it accepts, the general path accepts identically, and it gives up on anything else.
+    """
+    if type(raw) is not dict:
+        return None
+    get = raw.get
+    symbol_text = get("symbol")
+    if type(symbol_text) is not str:
+        return None
+    symbol_text = symbol_text.strip()
+    if SYMBOL_AS_WRITTEN_RE.fullmatch(symbol_text) is None:
+        return None
+    target_weight = _fast_decimal(get("target_weight"), _ZERO, _ONE)
+    trade_amount = _fast_decimal(get("trade_amount"), None, None)
+    if target_weight is None or trade_amount is None:
+        return None
+    optional: list[Decimal | None] = []
+    for key, low, high in _OPTIONAL_DECIMALS:
+        value = get(key)
+        if value is None:
+            optional.append(None)
+            continue
+        number = _fast_decimal(value, low, high)
+        if number is None:
+            return None
+        optional.append(number)
+    current_weight, weight_diff, target_value, current_value = optional
+    action_text = get("action")
+    if type(action_text) is not str:
+        return None
+    action = _ACTIONS.get(action_text.strip().upper())
+    priority = get("priority")
+    if priority is None:
+        priority = 3
+    elif type(priority) is not int or not 1 <= priority <= 5:
+        return None
+    if action is None:
+        return None
+    if action is Action.BUY and trade_amount <= 0:
+        return None
+    if action is Action.SELL and trade_amount >= 0:
+        return None
+    current_weight = _ZERO if current_weight is None else current_weight
+    return PlanItem(
+        symbol=symbol_text.upper(),
+        current_weight=current_weight,
+        target_weight=target_weight,
+        weight_diff=weight_diff if weight_diff is not None else sub(target_weight, current_weight),
+        target_value=_ZERO if target_value is None else target_value,
+        current_value=_ZERO if current_value is None else current_value,
+        trade_amount=trade_amount,
+        action=action,
+        priority=priority,
+    )
+
+
+_OPTIONAL_DECIMALS: tuple[tuple[str, Decimal | None, Decimal | None], ...] = (
+    ("current_weight", _ZERO, _ONE),
+    ("weight_diff", None, None),
+    ("target_value", _ZERO, None),
+    ("current_value", _ZERO, None),
+)
+
+
 def _read_item(col: _Collector, raw: Any, index: int) -> PlanItem | None:
+    fast = _read_item_fast(raw)
+    return fast if fast is not None else _read_item_checked(col, raw, index)
+
+
+def _read_item_checked(col: _Collector, raw: Any, index: int) -> PlanItem | None:
+    """Read one item field by field, collecting every issue (None when it has any)."""
     base = f"items[{index}]"
     if not isinstance(raw, dict):
         col.add(base, f"expected an object, got {_json_type(raw)}")
@@ -415,5 +590,6 @@ def parse_plan_bytes(source: str, data: bytes) -> LoadedPlan:
     """Parse and validate plan JSON bytes into a LoadedPlan."""
     if len(data) > MAX_PLAN_BYTES:
         raise InputError.single(source, "", f"files over {MAX_PLAN_BYTES:,} bytes are refused")
-    plan = plan_from_document(source, parse_json_document(source, data))
-    return LoadedPlan(plan=plan, digest=plan.digest(), source=source, kind="plan")
+    with GcPaused():
+        plan = plan_from_document(source, parse_json_document(source, data))
+        return LoadedPlan(plan=plan, digest=plan.digest(), source=source, kind="plan")

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from console.domain.canonical import sha256_hex
 from console.domain.config import Settings
+from console.domain.gcpause import GcPaused
 from console.domain.ids import client_order_id_prefix, plan_order_prefix, with_symbol
 from console.domain.market import AccountSnapshot, MarketClock
 from console.domain.money import (
@@ -60,16 +61,26 @@ class _Sizer:
         self.equity_limit = mul(settings.max_order_pct_of_equity, self.equity)
         self.id_prefix = {side: client_order_id_prefix(plan_digest, attempt, side) for side in Side}
         own = plan_order_prefix(plan_digest)
+        self._facts: dict[str, tuple[Decimal | None, Decimal | None]] = {}
         self.foreign_open = frozenset(
             order.symbol for order in snap.open_orders if not order.client_order_id.startswith(own)
         )
 
+    def quote_facts(self, symbol: str) -> tuple[Decimal | None, Decimal | None]:
+        """(quote age in seconds, spread in bps) of a symbol, computed once per preview."""
+        facts = self._facts.get(symbol)
+        if facts is None:
+            facts = self._facts[symbol] = (
+                self.snap.quote_age(symbol),
+                self.snap.spread_bps(symbol),
+            )
+        return facts
+
     def untrusted(self, symbol: str) -> Reason | None:
         """stale_quote / wide_spread when the symbol's quote may not be used to size an order."""
-        age = self.snap.quote_age(symbol)
+        age, spread = self.quote_facts(symbol)
         if age is not None and age > self.settings.max_quote_age_seconds:
             return Reason.STALE_QUOTE
-        spread = self.snap.spread_bps(symbol)
         if spread is not None and spread > self.settings.max_spread_bps:
             return Reason.WIDE_SPREAD
         return None
@@ -82,6 +93,7 @@ class _Sizer:
         """A leg with the item's identity and the given sizing fields."""
         planned = abs(item.trade_amount)
         asset = self.snap.assets.get(item.symbol)
+        age, spread = self.quote_facts(item.symbol)
         if "price" not in fields:
             fields["price"] = self.snap.leg_price(item.symbol, side.value)
         base: dict[str, object] = {
@@ -101,8 +113,8 @@ class _Sizer:
             "current_weight": item.current_weight,
             "target_weight": item.target_weight,
             "priority": item.priority,
-            "quote_age_seconds": self.snap.quote_age(item.symbol),
-            "spread_bps": self.snap.spread_bps(item.symbol),
+            "quote_age_seconds": age,
+            "spread_bps": spread,
         }
         base.update(fields)
         return Leg.model_validate(base)
@@ -324,6 +336,17 @@ def compute_preview(
     attempt: int = 1,
 ) -> Preview:
     """The full preview of a plan against an account snapshot."""
+    with GcPaused():
+        return _compute_preview(plan, plan_digest, snapshot, settings, attempt)
+
+
+def _compute_preview(
+    plan: RebalancePlan,
+    plan_digest: str,
+    snapshot: AccountSnapshot,
+    settings: Settings,
+    attempt: int,
+) -> Preview:
     sizer = _Sizer(plan_digest, attempt, snapshot, settings)
     sells = tuple(sizer.sell(item) for item in plan.items if item.action is Action.SELL)
     buy_items = [item for item in plan.items if item.action is Action.BUY]
@@ -414,8 +437,9 @@ def preview_digest(plan_digest: str, account_id: str, legs: tuple[Leg, ...], sca
         else:
             order_text = f"notional={order.notional}"
         price = str(leg.price) if leg.price is not None else "-"
-        reason = leg.reason.value if leg.reason is not None else "-"
+        reason = leg.reason if leg.reason is not None else "-"
+        # StrEnum members format as their values (a member's .value costs a descriptor call)
         lines.append(
-            f"{leg.client_order_id}|{leg.symbol}|{leg.side.value}|{leg.status.value}|{reason}|{price}|{order_text}"
+            f"{leg.client_order_id}|{leg.symbol}|{leg.side}|{leg.status}|{reason}|{price}|{order_text}"
         )
     return sha256_hex("\n".join(lines))

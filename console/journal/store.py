@@ -46,6 +46,11 @@ JOURNAL_FILE_NAME = "journal.sqlite"
 
 _SELECT = "SELECT seq, run_id, ts, kind, payload FROM events"
 
+# Test hook for the crash drills (tests/drills, scripts/drill): when this variable holds N > 0,
+# the process dies (os._exit(137), like SIGKILL: no cleanup, no flush) right after its N-th
+# append has committed. Unset in normal use; it costs one environment read per journal.
+DRILL_KILL_ENV = "PHASE_CONSOLE_DRILL_KILL_AFTER_APPENDS"
+
 
 _RECORDED: TypeAdapter[RecordedEvent] = TypeAdapter(RecordedEvent)
 
@@ -115,6 +120,9 @@ class SqliteJournal:
         self._conn: sqlite3.Connection | None = open_journal(self._path, read_only)
         self._cache = SummaryCache()
         self._issued: set[str] = set()
+        kill_after = os.environ.get(DRILL_KILL_ENV, "")
+        self._kill_after = int(kill_after) if kill_after.isdigit() else 0
+        self._appended = 0
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -213,6 +221,9 @@ class SqliteJournal:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            self._appended += 1
+            if self._appended == self._kill_after:
+                os._exit(137)  # drill hook (DRILL_KILL_ENV): die right after this commit
         return RecordedEvent(seq=seq, run_id=run_id, ts=parse_ts(ts), event=event)
 
     def new_run_id(self) -> str:
