@@ -27,7 +27,12 @@ from console.cli.run import run_command
 from console.cli.tools import emulator_command, schema_command
 from console.domain.errors import InputError
 from console.engine.configfile import load_settings
-from console.engine.ports import AuthenticationError, BrokerError, RunRefusedError
+from console.engine.ports import (
+    AuthenticationError,
+    BrokerError,
+    DataSubscriptionError,
+    RunRefusedError,
+)
 from console.logsetup import configure_logging
 
 log = structlog.get_logger(__name__)
@@ -154,6 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     except AuthenticationError as exc:
         sys.stderr.write(f"error: broker credentials: {exc}\n")
+        return EXIT_INPUT
+    except DataSubscriptionError as exc:
+        sys.stderr.write(f"error: market data feed (APCA_DATA_FEED): {exc}\n")
         return EXIT_INPUT
     except RunRefusedError as exc:
         sys.stderr.write(f"refused: {exc}\n")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import NoReturn
 
 from console.brokers.registry import BROKERS
 from console.cli.common import UsageError
+
+MAX_SECONDS = 86400.0
 
 PROG = "phase-console"
 
@@ -40,6 +43,19 @@ Exit codes: 0 success; 1 unexpected error; 2 bad input or usage; 3 run ended par
 halted or unfinished; 4 refused (plan already executed, approval missing or stale)."""
 
 
+def _seconds(text: str) -> float:
+    """A duration in seconds: a finite number > 0 and at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0 or value > MAX_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"expected seconds > 0 and at most {MAX_SECONDS:g}, got {text!r}"
+        )
+    return value
+
+
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors become UsageError (exit 2) instead of SystemExit."""
 
@@ -67,7 +83,7 @@ def _broker_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--live", action="store_true", help="alpaca: trade the LIVE account")
     parser.add_argument(
         "--broker-timeout",
-        type=float,
+        type=_seconds,
         default=10.0,
         metavar="S",
         help="timeout of each broker call",
@@ -117,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     _broker_options(p)
     p.add_argument("--journal", metavar="FILE")
     p.add_argument("--new-attempt", action="store_true", help="run an executed plan again")
-    p.add_argument("--phase-timeout", type=float, metavar="S")
+    p.add_argument("--phase-timeout", type=_seconds, metavar="S")
     _format(p)
     _common(p)
 

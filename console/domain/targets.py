@@ -37,7 +37,10 @@ from console.domain.plan import (
 def parse_targets(source: str, data: bytes) -> dict[str, Decimal]:
     """Read `symbol,target_weight` rows: weights in 0..1 summing to at most 1."""
     text = decode_text(source, data)
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # e.g. a lone carriage return inside a line
+        raise InputError.single(source, "", f"not a readable CSV file: {exc}") from None
     header = [cell.strip().lower() for cell in rows[0]] if rows else []
     if header != ["symbol", "target_weight"]:
         raise InputError.single(

@@ -45,7 +45,9 @@ class BrokerGateway:
         self.bucket = bucket or TokenBucket.for_limit(broker.rate_limit_per_minute)
         self._sleep = sleep
         self.policy = policy or RetryPolicy(attempts=4, base=0.5, cap=8.0)
-        self._limit_policy = RetryPolicy(attempts=MAX_RATE_LIMIT_RETRIES + 1, base=0.1, cap=8.0)
+        self._limit_policy = RetryPolicy(
+            attempts=1, base=0.1, cap=8.0, rate_limited_attempts=MAX_RATE_LIMIT_RETRIES + 1
+        )
         self.requests = 0
         self.submits = 0
         self.rate_limited = 0

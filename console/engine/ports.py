@@ -61,6 +61,10 @@ class AuthenticationError(BrokerError):
     """Credentials missing or refused."""
 
 
+class DataSubscriptionError(BrokerError):
+    """The market-data plan does not cover the requested feed (a setting to change, not keys)."""
+
+
 class RunRefusedError(Exception):
     """A run may not start (or resume) now: already executed, market or account gate."""
 

@@ -25,11 +25,16 @@ TRANSIENT: tuple[type[Exception], ...] = (BrokerUnavailableError, BrokerTimeoutE
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Up to `attempts` tries; before try n+1 wait uniform(0, min(cap, base x 2^n)) seconds."""
+    """Up to `attempts` tries; before try n+1 wait uniform(0, min(cap, base x 2^n)) seconds.
+
+    429s are counted apart, up to `rate_limited_attempts` tries: a 429 says the request was not
+    processed and when to come back, so waiting it out is always safe.
+    """
 
     attempts: int = 5
     base: float = 0.5
     cap: float = 8.0
+    rate_limited_attempts: int = 12
     rng: random.Random = field(default_factory=random.Random, compare=False)
 
     def delay(self, failures: int, floor: float = 0.0) -> float:
@@ -53,14 +58,15 @@ async def retry(
     gateway drains its token bucket there).
     """
     failures = 0
+    limited = 0
     while True:
         try:
             return await call()
         except RateLimitedError as exc:
-            failures += 1
-            if failures >= policy.attempts:
+            limited += 1
+            if limited >= policy.rate_limited_attempts:
                 raise
-            wait = policy.delay(failures, floor=exc.retry_after)
+            wait = policy.delay(min(limited, 4), floor=exc.retry_after)
             if on_rate_limited is not None:
                 on_rate_limited(wait)
             log.warning("broker_rate_limited", request=what, retry_after=round(wait, 3))

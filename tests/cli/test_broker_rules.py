@@ -430,3 +430,14 @@ def test_two_processes_started_together_run_the_plan_once(tmp_path: Path) -> Non
     assert ("pid" in refused and "since" in refused) or "already executed" in refused
     assert "Traceback" not in refused
     assert files.runs_in_journal() == 1
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0", "1e999", "soon"])
+@pytest.mark.parametrize("option", ["--phase-timeout", "--broker-timeout"])
+def test_timeouts_on_the_command_line_must_be_finite_and_positive(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str
+) -> None:
+    files = Files(tmp_path, _plan(_item("BUY1", "BUY", "100")), _scenario())
+    result = files.run(capsys, option, value)
+    assert result.code == 2 and option in result.err
+    assert files.runs_in_journal() == 0

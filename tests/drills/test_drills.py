@@ -126,8 +126,7 @@ def test_fuzzed_configs_exit_0_or_2_without_a_traceback(data: bytes) -> None:
     fuzz.example("config")(data)
 
 
-@pytest.mark.xfail(reason=fuzz.KNOWN[0][1], strict=True)
 def test_a_lone_carriage_return_in_a_targets_file_is_exit_2() -> None:
-    """Found by the long fuzz: csv.Error is not turned into an input error."""
+    """Found by the long fuzz: a csv.Error escaped as exit 1."""
     found = fuzz.run_input("targets", b"symbol,target_weight\nAAPL,0.0\r5\n")
     assert found.texts == []

@@ -87,3 +87,11 @@ def test_a_429_waits_at_least_the_brokers_retry_after_even_for_a_submit() -> Non
     with pytest.raises(AssertionError, match="not reached"):
         asyncio.run(_gateway(broker, waits).submit_order(request))
     assert broker.calls["submit"] == 2 and waits[0] >= 3.0
+
+
+def test_a_long_burst_of_429s_on_a_read_is_waited_out() -> None:
+    """429s are counted apart: eight in a row do not exhaust a read's four tries."""
+    broker, waits = Flaky(8, RateLimitedError(0.5)), []
+    account = asyncio.run(_gateway(broker, waits).get_account())
+    assert account.account_id == "A" and broker.calls["account"] == 9
+    assert all(w >= 0.5 for w in waits)

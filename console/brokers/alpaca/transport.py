@@ -25,6 +25,7 @@ from console.engine.ports import (
     BrokerError,
     BrokerTimeoutError,
     BrokerUnavailableError,
+    DataSubscriptionError,
     DuplicateClientOrderIdError,
     OrderRejectedError,
     RateLimitedError,
@@ -224,7 +225,7 @@ def map_error(exc: BaseException, *, kind: str = Call.OTHER, feed: str = "iex") 
         if status == 401 or (status == 403 and kind == Call.ACCOUNT):
             return AuthenticationError(f"Alpaca refused the credentials (HTTP {status})")
         if status == 403 and kind == Call.DATA:
-            return BrokerError(_feed_refused(feed, message))
+            return DataSubscriptionError(_feed_refused(feed, message))
         if status == 404 and kind != Call.SUBMIT:
             return NotFoundError(message or "not found")
         if status == 422 and DUPLICATE_MESSAGE in message.lower():
