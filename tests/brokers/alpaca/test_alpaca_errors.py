@@ -14,6 +14,7 @@ from console.engine.ports import (
     BrokerError,
     BrokerTimeoutError,
     BrokerUnavailableError,
+    DataSubscriptionError,
     DuplicateClientOrderIdError,
     OrderRejectedError,
     RateLimitedError,
@@ -81,7 +82,7 @@ def test_403_means_credentials_only_on_the_account_read() -> None:
 def test_data_403_names_the_feed() -> None:
     body = {"message": "subscription does not permit querying recent SIP data"}
     error = map_error(_api_error(403, body), kind=Call.DATA, feed="sip")
-    assert type(error) is BrokerError
+    assert type(error) is DataSubscriptionError  # a setting to change (exit 2), not the keys
     assert "your data subscription does not include the sip feed; set the feed to iex" in str(error)
     assert "iex feed" in str(map_error(_api_error(403, body), kind=Call.DATA, feed="iex"))
 
