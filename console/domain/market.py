@@ -7,9 +7,11 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from console.domain.money import ZERO, add, div, mul, sub
+from console.domain.money import EXACT, ZERO, add, div, mul
 
 _BPS = Decimal(10000)
+_TWO = Decimal(2)
+_TWENTY_K = Decimal(20000)
 _SIXTY = Decimal(60)
 
 
@@ -28,11 +30,12 @@ class Quote(Frozen):
 
     def mid(self) -> Decimal | None:
         """(bid + ask) / 2 when both are > 0 (exact); else whichever is > 0; else None."""
-        bid = self.bid if self.bid is not None and self.bid > 0 else None
-        ask = self.ask if self.ask is not None and self.ask > 0 else None
-        if bid is not None and ask is not None:
-            return div(add(bid, ask), Decimal(2))
-        return bid if bid is not None else ask
+        bid, ask = self.bid, self.ask
+        if bid is not None and bid > 0:
+            if ask is not None and ask > 0:
+                return EXACT.divide(EXACT.add(bid, ask), _TWO)
+            return bid
+        return ask if ask is not None and ask > 0 else None
 
     def leg_price(self, side: str) -> Decimal | None:
         """Expected fill price of a market order: bid for a sell, ask for a buy, else the other."""
@@ -43,11 +46,12 @@ class Quote(Frozen):
 
     def spread_bps(self) -> Decimal | None:
         """(ask - bid) / mid in basis points when both sides are > 0 (exact), else None."""
-        if self.bid is None or self.ask is None or self.bid <= 0 or self.ask <= 0:
+        bid, ask = self.bid, self.ask
+        if bid is None or ask is None or bid <= 0 or ask <= 0:
             return None
-        mid = self.mid()
-        assert mid is not None
-        return mul(div(sub(self.ask, self.bid), mid), _BPS)
+        # (ask - bid) / ((ask + bid) / 2) x 10,000, in one exact division
+        width = EXACT.multiply(EXACT.subtract(ask, bid), _TWENTY_K)
+        return EXACT.divide(width, EXACT.add(ask, bid))
 
     def age_seconds(self, as_of: datetime | None) -> Decimal | None:
         """Seconds between the quote's time and `as_of` (never negative), None when unknown."""

@@ -13,6 +13,7 @@ ONE = Decimal(1)
 
 # Wide enough that no product or quotient of plan values loses a digit before we round it.
 _EXACT = Context(prec=60)
+EXACT = _EXACT  # for the few hot paths that call the context's methods directly
 
 
 class DecimalParseError(ValueError):

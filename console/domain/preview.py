@@ -49,6 +49,13 @@ _MESSAGES = {
 }
 
 
+class _Default:
+    """The `price` argument's default: the leg price of the snapshot."""
+
+
+_DEFAULT = _Default()
+
+
 class _Sizer:
     """Sizes the legs of one preview against one account snapshot."""
 
@@ -89,35 +96,51 @@ class _Sizer:
         """True when an amount is strictly above max_order_notional or the equity share."""
         return amount > self.settings.max_order_notional or amount > self.equity_limit
 
-    def leg(self, item: PlanItem, side: Side, **fields: object) -> Leg:
-        """A leg with the item's identity and the given sizing fields."""
+    def leg(
+        self,
+        item: PlanItem,
+        side: Side,
+        *,
+        price: Decimal | _Default | None = _DEFAULT,
+        scaled_amount: Decimal | None = None,
+        order: OrderSpec | None = None,
+        est_qty: Decimal | None = None,
+        est_notional: Decimal | None = None,
+        status: PreviewStatus = PreviewStatus.READY,
+        reason: Reason | None = None,
+        notes: tuple[Note, ...] = (),
+    ) -> Leg:
+        """A leg with the item's identity and the given sizing fields (price: the leg price)."""
+        symbol = item.symbol
+        snap = self.snap
         planned = abs(item.trade_amount)
-        asset = self.snap.assets.get(item.symbol)
-        age, spread = self.quote_facts(item.symbol)
-        if "price" not in fields:
-            fields["price"] = self.snap.leg_price(item.symbol, side.value)
-        base: dict[str, object] = {
-            "symbol": item.symbol,
-            "side": side,
-            "planned_amount": planned,
-            "scaled_amount": planned,
-            "order": None,
-            "est_qty": None,
-            "est_notional": None,
-            "status": PreviewStatus.READY,
-            "reason": None,
-            "notes": (),
-            "client_order_id": with_symbol(self.id_prefix[side], item.symbol),
-            "fractionable": asset.fractionable if asset is not None else True,
-            "position_qty": self.snap.position(item.symbol),
-            "current_weight": item.current_weight,
-            "target_weight": item.target_weight,
-            "priority": item.priority,
-            "quote_age_seconds": age,
-            "spread_bps": spread,
-        }
-        base.update(fields)
-        return Leg.model_validate(base)
+        asset = snap.assets.get(symbol)
+        age, spread = self.quote_facts(symbol)
+        if isinstance(price, _Default):
+            price = snap.leg_price(symbol, side.value)
+        return Leg.model_validate(
+            {
+                "symbol": symbol,
+                "side": side,
+                "planned_amount": planned,
+                "scaled_amount": planned if scaled_amount is None else scaled_amount,
+                "price": price,
+                "order": order,
+                "est_qty": est_qty,
+                "est_notional": est_notional,
+                "status": status,
+                "reason": reason,
+                "notes": notes,
+                "client_order_id": with_symbol(self.id_prefix[side], symbol),
+                "fractionable": asset.fractionable if asset is not None else True,
+                "position_qty": snap.position(symbol),
+                "current_weight": item.current_weight,
+                "target_weight": item.target_weight,
+                "priority": item.priority,
+                "quote_age_seconds": age,
+                "spread_bps": spread,
+            }
+        )
 
     def tradable(self, symbol: str) -> bool:
         """Known to the broker and tradable."""
@@ -163,30 +186,24 @@ class _Sizer:
             qty = held if fractionable else whole(held)
             capped = (Note.CAPPED_AT_POSITION,)
         est = cents_half_up(mul(qty, price))
-        sized = {
-            "order": OrderSpec(qty=qty),
-            "est_qty": qty,
-            "est_notional": est,
-            "notes": capped,
-            "price": price,
-        }
+        status, reason = PreviewStatus.READY, None
         if qty == 0:
-            return self.leg(
-                item, Side.SELL, status=PreviewStatus.SKIPPED, reason=Reason.ZERO_QTY, **sized
-            )
-        if est < self.settings.min_notional:
-            return self.leg(
-                item,
-                Side.SELL,
-                status=PreviewStatus.SKIPPED,
-                reason=Reason.BELOW_MIN_NOTIONAL,
-                **sized,
-            )
-        if self.exceeds_risk(est):
-            return self.leg(
-                item, Side.SELL, status=PreviewStatus.BLOCKED, reason=Reason.RISK_LIMIT, **sized
-            )
-        return self.leg(item, Side.SELL, **sized)
+            status, reason = PreviewStatus.SKIPPED, Reason.ZERO_QTY
+        elif est < self.settings.min_notional:
+            status, reason = PreviewStatus.SKIPPED, Reason.BELOW_MIN_NOTIONAL
+        elif self.exceeds_risk(est):
+            status, reason = PreviewStatus.BLOCKED, Reason.RISK_LIMIT
+        return self.leg(
+            item,
+            Side.SELL,
+            price=price,
+            order=OrderSpec(qty=qty),
+            est_qty=qty,
+            est_notional=est,
+            notes=capped,
+            status=status,
+            reason=reason,
+        )
 
     def blocked(self, item: PlanItem, side: Side, reason: Reason) -> Leg:
         """A leg that could not be sized."""
