@@ -532,9 +532,11 @@ SUMMARY: TableSpec[SummaryRow] = TableSpec(
             "reason_text", "Why", value=_summary_words, fmt=lambda v: v or "",
             tooltip=_summary_tip, width=260,
         ),
-        _qty("planned_qty", "Planned qty", lambda r: r.planned_qty),
+        _money("planned_amount", "Approved", lambda r: r.planned_amount, width=110),
+        _money("scaled_amount", "After funding", lambda r: r.scaled_amount, width=110),
+        _qty("planned_qty", "Sized qty", lambda r: r.planned_qty),
         _qty("filled_qty", "Filled qty", lambda r: r.filled_qty),
-        _money("planned_notional", "Planned notional", lambda r: r.planned_notional, width=120),
+        _money("planned_notional", "Sized notional", lambda r: r.planned_notional, width=120),
         _money("filled_notional", "Filled notional", lambda r: r.filled_notional, width=120),
         _price("preview_price", "Preview price", lambda r: r.preview_price),
         _price("filled_avg_price", "Avg fill price", lambda r: r.avg_price),
@@ -546,9 +548,9 @@ SUMMARY: TableSpec[SummaryRow] = TableSpec(
         ColumnSpec("drift", "Drift after run", lambda r: r.drift, f.signed_pct, Align.RIGHT,
                    tooltip=_weight_tip, width=110),
     ),
-    window=("symbol", "side", "status", "reason_text", "planned_qty", "filled_qty",
-            "planned_notional", "filled_notional", "preview_price", "filled_avg_price", "slippage",
-            "drift"),
+    window=("symbol", "side", "status", "reason_text", "planned_amount", "planned_qty",
+            "filled_qty", "planned_notional", "filled_notional", "preview_price",
+            "filled_avg_price", "slippage", "drift"),
 )  # fmt: skip
 """The end-of-run Summary table and its CSV export."""
 

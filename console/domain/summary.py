@@ -20,8 +20,9 @@ class SummaryRow:
     side: Side
     status: str
     reason: str | None
-    planned_amount: Decimal
-    planned_qty: Decimal | None
+    planned_amount: Decimal  # the approved amount, always
+    scaled_amount: Decimal  # after the between-phase funding (buys); = planned for sells
+    planned_qty: Decimal | None  # as sized (after funding)
     planned_notional: Decimal | None
     preview_price: Decimal | None
     filled_qty: Decimal
@@ -95,7 +96,8 @@ def compute_summary(state: RunState, after: AccountSnapshot | None = None) -> Ru
                 side=leg.side,
                 status=leg.status,
                 reason=leg.reason,
-                planned_amount=leg.planned_amount if leg.side is Side.SELL else leg.scaled_amount,
+                planned_amount=leg.planned_amount,
+                scaled_amount=leg.scaled_amount,
                 planned_qty=leg.est_qty,
                 planned_notional=leg.est_notional,
                 preview_price=leg.price,
