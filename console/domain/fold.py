@@ -247,7 +247,7 @@ class RunFolder:
         self._at_seq = recorded.seq
         self._count += 1
         match event:
-            case OrderUpdate():  # by far the most frequent kind: matched first
+            case OrderUpdate() | OrderSubmitted():  # by far the most frequent: matched first
                 self._apply_order(
                     recorded,
                     event.client_order_id,
@@ -256,7 +256,7 @@ class RunFolder:
                     event.filled_qty,
                     event.filled_avg_price,
                     event.reason,
-                    acknowledged=False,
+                    acknowledged=type(event) is OrderSubmitted,
                 )
                 if event.status is OrderStatus.REJECTED:
                     leg = self._legs.get(event.client_order_id)
@@ -267,17 +267,6 @@ class RunFolder:
                         f"{event.client_order_id} rejected"
                         + (f": {event.reason}" if event.reason else ""),
                     )
-            case OrderSubmitted():
-                self._apply_order(
-                    recorded,
-                    event.client_order_id,
-                    event.broker_order_id,
-                    event.status,
-                    event.filled_qty,
-                    event.filled_avg_price,
-                    event.reason,
-                    acknowledged=True,
-                )
             case RunStarted():
                 self._start = event
                 self._run_id = recorded.run_id
