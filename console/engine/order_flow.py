@@ -38,14 +38,10 @@ class ExecutorTuning:
         concurrency: int = 8,
         cancel_grace: float = 10.0,
         quiet_poll: float = 15.0,
-        lookup_attempts: int = 4,
-        lookup_backoff: float = 0.5,
     ) -> None:
         self.concurrency = concurrency
         self.cancel_grace = cancel_grace
         self.quiet_poll = quiet_poll
-        self.lookup_attempts = lookup_attempts
-        self.lookup_backoff = lookup_backoff
 
 
 Append = Callable[[JournalEvent], Awaitable[RecordedEvent]]

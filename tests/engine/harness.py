@@ -22,9 +22,7 @@ from console.engine.session import fetch_snapshot, preview_plan
 from console.journal.store import SqliteJournal
 from tests.domain.factories import item, load, plan_doc
 
-FAST = ExecutorTuning(
-    concurrency=4, cancel_grace=2.0, quiet_poll=0.5, lookup_attempts=3, lookup_backoff=0.01
-)
+FAST = ExecutorTuning(concurrency=4, cancel_grace=2.0, quiet_poll=0.5)
 
 BASE_SCENARIO: dict[str, Any] = {
     "cash": "1000.00",

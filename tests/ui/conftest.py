@@ -114,7 +114,7 @@ def make_env(tmp_path: Path, qloop: asyncio.AbstractEventLoop) -> Iterator[Calla
         gateway = BrokerGateway(broker, timeout=5.0)
         store = SqliteJournal(journal or tmp_path / "journal.sqlite")
         rules = settings or Settings()
-        tuning = ExecutorTuning(cancel_grace=2.0, quiet_poll=1.0, lookup_backoff=0.05)
+        tuning = ExecutorTuning(cancel_grace=2.0, quiet_poll=1.0)
         extra: dict[str, Any] = {"clock": clock} if clock is not None else {}
         ctx = WindowContext(
             gateway=gateway,
