@@ -84,11 +84,13 @@ def clock_text(preview: Preview) -> str:
     return ""
 
 
-def _margin(preview: Preview) -> bool:
+def _funded_by(preview: Preview) -> str:
     funding = preview.funding
-    return funding.spendable is not None and funding.spendable == funding.buying_power != (
-        funding.cash if funding.cash is not None else funding.buying_power
-    )
+    if funding.funded_by() == "cash":
+        return "   (cash: never borrowed)"
+    if funding.cash is not None and funding.buying_power < funding.cash:
+        return "   (buying power, below cash)"
+    return "   (buying power: allow_margin)"
 
 
 def preview_table(preview: Preview) -> str:
@@ -112,8 +114,7 @@ def preview_table(preview: Preview) -> str:
         "FUNDING",
         f"  cash                    {money(funding.cash):>16}",
         f"  buying power            {money(funding.buying_power):>16}",
-        f"  spendable               {money(funding.spendable):>16}"
-        + ("   (buying power: allow_margin)" if _margin(preview) else "   (cash: never borrowed)"),
+        f"  spendable               {money(funding.spendable):>16}" + _funded_by(preview),
         f"+ expected sell proceeds  {money(funding.expected_sell_proceeds):>16}",
         f"- reserve                 {money(funding.reserve):>16}",
         f"= available for buys      {money(funding.available_for_buys):>16}",

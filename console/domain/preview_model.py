@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import model_validator
 
@@ -84,6 +84,14 @@ class Funding(Frozen):
     available_for_buys: Decimal
     planned_buys: Decimal
     scale: Decimal
+
+    def funded_by(self, allow_margin: bool | None = None) -> Literal["cash", "buying power"]:
+        """Which balance funds the buys: cash, or buying power (allow_margin, or below cash)."""
+        if self.cash is None or self.spendable is None:
+            return "buying power"  # a journal from before cash-only funding
+        if allow_margin or (self.spendable == self.buying_power and self.spendable != self.cash):
+            return "buying power"
+        return "cash"
 
     @model_validator(mode="before")
     @classmethod

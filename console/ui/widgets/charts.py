@@ -37,19 +37,9 @@ def _ratio(part: Decimal, whole: Decimal) -> float:
     return 0.0 if whole <= 0 else float(part / whole)
 
 
-def funded_by(funding: Funding, allow_margin: bool | None = None) -> str:
-    """Which balance funds the buys: 'cash', or 'buying power' (allow_margin, or below cash)."""
-    cash, spendable = funding.cash, funding.spendable
-    if cash is None or spendable is None:
-        return "buying power"  # a journal from before cash-only funding
-    if allow_margin or (spendable == funding.buying_power and spendable != cash):
-        return "buying power"
-    return "cash"
-
-
 def funding_sentence(funding: Funding, allow_margin: bool | None = None) -> str:
     """One line: which balance funds the buys and why the other does not."""
-    source = funded_by(funding, allow_margin)
+    source = funding.funded_by(allow_margin)
     cash, bp = funding.cash, funding.buying_power
     if source == "cash":
         unused = ""
@@ -100,7 +90,7 @@ class FundingPanel(QWidget):
         f = self.funding
         if f is None:
             return []
-        source = funded_by(f, self.allow_margin)
+        source = f.funded_by(self.allow_margin)
         spendable = f.spendable if f.spendable is not None else f.buying_power
         steps: list[tuple[str, Decimal, Decimal, Tone]] = []
         if f.cash is not None:

@@ -11,7 +11,6 @@ from pytestqt.qtbot import QtBot
 
 from console.brokers.sim import demo_path
 from console.domain.config import Settings
-from console.ui.widgets.charts import funded_by
 from tests.ui.conftest import DEMO_PLAN, Env, FakeClock, load, open_window, scenario_file
 
 pytestmark = [
@@ -29,7 +28,7 @@ def test_waterfall_says_cash_funds_the_buys_on_a_margin_account(
     funding = window.review.funding
     assert funding.funding is not None
     assert funding.funding.buying_power == 2 * (funding.funding.cash or 0)
-    assert funded_by(funding.funding, allow_margin=False) == "cash"
+    assert funding.funding.funded_by(allow_margin=False) == "cash"
     text = funding.describe()
     assert "Buys are funded from cash $1,874.36" in text
     assert "buying power $3,748.72 is not borrowed" in text
@@ -46,7 +45,7 @@ def test_waterfall_with_allow_margin_funds_from_buying_power(
     load(qtbot, window)
     funding = window.review.funding
     assert funding.funding is not None
-    assert funded_by(funding.funding, allow_margin=True) == "buying power"
+    assert funding.funding.funded_by(allow_margin=True) == "buying power"
     assert "allow_margin" in funding.describe()
 
 
