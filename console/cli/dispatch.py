@@ -146,26 +146,26 @@ def dispatch(argv: Sequence[str]) -> int:
     return gui_command(args, settings)
 
 
+# Expected failures, most specific first: (kind, what stderr says before the message, exit code).
+_EXPECTED_FAILURES: tuple[tuple[type[Exception], str, int], ...] = (
+    (InputError, "error: ", EXIT_INPUT),
+    (UsageError, "error: ", EXIT_INPUT),
+    (AuthenticationError, "error: broker credentials: ", EXIT_INPUT),
+    (DataSubscriptionError, "error: market data feed (APCA_DATA_FEED): ", EXIT_INPUT),
+    (RunRefusedError, "refused: ", EXIT_REFUSED),
+)
+_EXPECTED = tuple(kind for kind, _, _ in _EXPECTED_FAILURES)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the command and map failures to the exit codes of DESIGN §6."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         return dispatch(args)
-    except InputError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return EXIT_INPUT
-    except UsageError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return EXIT_INPUT
-    except AuthenticationError as exc:
-        sys.stderr.write(f"error: broker credentials: {exc}\n")
-        return EXIT_INPUT
-    except DataSubscriptionError as exc:
-        sys.stderr.write(f"error: market data feed (APCA_DATA_FEED): {exc}\n")
-        return EXIT_INPUT
-    except RunRefusedError as exc:
-        sys.stderr.write(f"refused: {exc}\n")
-        return EXIT_REFUSED
+    except _EXPECTED as exc:  # bad input, credentials or feed, refusals: one line, no traceback
+        prefix, code = next((p, c) for kind, p, c in _EXPECTED_FAILURES if isinstance(exc, kind))
+        sys.stderr.write(f"{prefix}{exc}\n")
+        return code
     except BrokerError as exc:
         _failure("broker_error", exc)
         return EXIT_ERROR
