@@ -10,7 +10,7 @@ from console.domain.config import Settings
 from console.domain.errors import InputError
 from console.domain.market import AccountSnapshot, OpenOrder
 from console.domain.plan import MAX_PLAN_BYTES, LoadedPlan, parse_plan_bytes
-from console.domain.preview import compute_preview, run_refusal
+from console.domain.preview import compute_preview
 from console.domain.preview_model import Preview
 from console.domain.runstate import RunState
 from console.domain.targets import build_targets_plan, parse_targets
@@ -164,8 +164,8 @@ async def start_or_resume(
 
     An unfinished run of the plan is resumed (a new attempt is refused until it is); a plan that
     already ran is refused unless `new_attempt`; otherwise the preview on `snapshot` for the next
-    attempt is started. The executor refuses, too, whatever the caller checked (its lock, the
-    journal and the market/account gate are read under the lock).
+    attempt is started. The executor itself refuses a run the market or the account cannot fill
+    (read fresh, under its lock) and a plan+attempt that already ran, whatever screen calls it.
     """
     unfinished = unfinished_run(journal, loaded)
     if unfinished is not None:
@@ -183,7 +183,4 @@ async def start_or_resume(
             f"{latest.status}); pass --new-attempt to run it again"
         )
     preview = preview_plan(loaded, snapshot, settings, next_attempt(journal, loaded.digest))
-    refusal = run_refusal(preview)
-    if refusal is not None:
-        raise RunRefusedError(refusal)
     return await executor.start(preview, plan_source=plan_source)
