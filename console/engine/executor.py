@@ -256,17 +256,13 @@ class PhaseExecutor:
         Refused (RunRefusedError) while another live process executes it, or while the market
         or the account cannot fill it; a dead holder's lock is taken over.
         """
-        events = self.journal.events(run_id)
-        for recorded in events:
-            self._folder.apply(recorded)
+        first = self.journal.events(run_id)[:1]
+        if not first or not isinstance(first[0].event, RunStarted):
+            raise RunRefusedError(f"run {run_id} is not in the journal")
         self._run_id = run_id
-        if self._folder.state().finished:
-            return self._folder.state()
-        lock = self.journal.lock_run(self._folder.state().plan_digest)
+        lock = self.journal.lock_run(first[0].event.plan_digest)
         try:
-            # Re-read under the lock: the previous holder may have written more before dying.
-            self._folder = RunFolder()
-            self.orders.folder = self._folder
+            # Folded under the lock: the previous holder may have written more before dying.
             for recorded in self.journal.events(run_id):
                 self._folder.apply(recorded)
             if self._folder.state().finished:
