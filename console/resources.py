@@ -15,7 +15,6 @@ BUNDLED = "_resources"  # inside the installed package
 CHECKOUT = Path(__file__).resolve().parents[1] / "resources"  # a source checkout
 
 ICON = ("icons", "phase-console.svg")
-REPORT_CSS = ("styles", "report.css")
 
 
 def resources_root() -> Traversable:

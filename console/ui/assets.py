@@ -1,4 +1,4 @@
-"""The window icon and style sheets, read from the bundled resources (console.resources)."""
+"""The window icon, read from the bundled resources (console.resources)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,3 @@ def app_icon() -> QIcon:
     pixmap = QPixmap()
     pixmap.loadFromData(resources.read_bytes(*resources.ICON), "SVG")
     return QIcon(pixmap)
-
-
-def report_css() -> str:
-    """The style sheet of the printable preview report."""
-    return resources.read_text(*resources.REPORT_CSS)
