@@ -10,6 +10,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
+from console.domain.market import verify_trusted_builds
+
+# Every model our hot paths build without validation (Frozen.trusted) is validated in the tests.
+verify_trusted_builds(True)
+
 
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
+    ROUND_DOWN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    InvalidOperation,
+)
 from functools import reduce
 
 CENT = Decimal("0.01")
@@ -14,6 +23,8 @@ ONE = Decimal(1)
 # Wide enough that no product or quotient of plan values loses a digit before we round it.
 _EXACT = Context(prec=60)
 EXACT = _EXACT  # for the few hot paths that call the context's methods directly
+# Wide enough that normalize() never rounds (the default context keeps only 28 digits).
+_UNROUNDED = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 class DecimalParseError(ValueError):
@@ -93,9 +104,12 @@ def whole(value: Decimal) -> Decimal:
 
 def normalized_str(value: Decimal) -> str:
     """Canonical text of a Decimal: no exponent, no trailing zeros ("0" for zero)."""
+    text = str(value)
+    if text[-1] != "0" and "E" not in text:  # no trailing zero, no exponent: already canonical
+        return text
     if value.is_zero():
         return "0"
-    normal = value.normalize()
+    normal = value.normalize(_UNROUNDED)
     text = str(normal)  # fixed-point unless the exponent is positive or the value tiny
     return text if "E" not in text else format(normal, "f")
 

@@ -58,6 +58,15 @@ def test_digest_ignores_formatting_and_number_spelling() -> None:
     assert load(compact).digest == load(spaced).digest
 
 
+def test_digest_tells_apart_amounts_that_differ_beyond_28_digits() -> None:
+    # The default decimal context keeps 28 digits: normalizing in it made these two one plan.
+    digests = {
+        load(plan_doc(item("AAPL", "BUY", amount))).digest
+        for amount in ("100", "100.000000000000000000000000000000001")
+    }
+    assert len(digests) == 2
+
+
 @pytest.mark.parametrize("version", ["1.0", "1.0.0", "1.3"])
 def test_any_1x_schema_version_is_accepted(version: str) -> None:
     assert (
