@@ -303,7 +303,11 @@ def ensure_gui_app() -> None:
 
 
 def write_pdf(body_html: str, path: str | Path, title: str) -> int:
-    """Lay the HTML out on A4 landscape pages with page numbers; returns the page count."""
+    """Lay the HTML out on A4 landscape pages with page numbers; returns the page count.
+
+    OSError when `path` cannot be written (QPdfWriter itself would only warn and write nothing).
+    """
+    Path(path).open("wb").close()
     ensure_gui_app()
     writer = QPdfWriter(str(path))
     writer.setResolution(RESOLUTION)

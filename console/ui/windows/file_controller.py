@@ -271,19 +271,21 @@ class FileController(QObject):
 
     def export_csv(self, path: str) -> None:
         """Write the summary (after a run) or the preview as CSV."""
+        self._export(path, lambda: self._write_csv(path))
+
+    def _write_csv(self, path: str) -> str | None:
         state = self._runs.state
         if self._runs.summary is not None:
             totals = export.summary_csv(self._runs.summary, path)
             if state is not None:
                 incidents = totals.with_name(totals.name.replace("-totals", "-incidents"))
                 export.incidents_csv(state, incidents, self._runs.journal.events(state.run_id)[:1])
-                self.message.emit(f"Exported {path}, {totals.name} and {incidents.name}")
-                return
+                return f"Exported {path}, {totals.name} and {incidents.name}"
         elif self._previews.preview is not None:
             export.preview_csv(self._previews.preview, path)
         else:
-            return
-        self.message.emit(f"Exported {path}")
+            return None
+        return f"Exported {path}"
 
     def choose_pdf(self) -> None:
         """Export a printable PDF: the run report after a run, else the pre-trade review."""
@@ -293,6 +295,9 @@ class FileController(QObject):
 
     def export_pdf(self, path: str) -> None:
         """Write the run report (after a run) or the preview's review report as PDF."""
+        self._export(path, lambda: self._write_pdf(path))
+
+    def _write_pdf(self, path: str) -> str | None:
         state = self._runs.state
         if self._runs.summary is not None and state is not None:
             journal = self._runs.journal
@@ -306,8 +311,18 @@ class FileController(QObject):
                 self._previews.preview, path, loaded.source if loaded else ""
             )
         else:
+            return None
+        return f"Exported {path} ({pages} pages)"
+
+    def _export(self, path: str, write: Callable[[], str | None]) -> None:
+        """Run one export and say what was written, or why the file could not be written."""
+        try:
+            said = write()
+        except OSError as exc:
+            self.message.emit(f"Cannot export {path}: {exc.strerror or exc}")
             return
-        self.message.emit(f"Exported {path} ({pages} pages)")
+        if said is not None:
+            self.message.emit(said)
 
     # -- the remainder ------------------------------------------------------------------
     def _update_remainder(self) -> None:

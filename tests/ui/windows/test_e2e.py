@@ -102,6 +102,20 @@ def test_preview_exports_csv_and_pdf(qtbot: QtBot, make_env: Callable[..., Env])
     assert pdf_path.read_bytes().startswith(b"%PDF")
 
 
+def test_an_export_that_cannot_be_written_says_why(
+    qtbot: QtBot, make_env: Callable[..., Env]
+) -> None:
+    env = make_env("fast")
+    window = open_window(qtbot, env)
+    load(qtbot, window)
+    for export, name in ((window.files.export_csv, "p.csv"), (window.files.export_pdf, "p.pdf")):
+        target = env.tmp / "no-such-dir" / name
+        with qtbot.waitSignal(window.files.message) as said:
+            export(str(target))
+        assert said.args == [f"Cannot export {target}: No such file or directory"]
+        assert not target.parent.exists()
+
+
 def test_shortcuts_and_keyboard(qtbot: QtBot, make_env: Callable[..., Env]) -> None:
     env = make_env("fast")
     window = open_window(qtbot, env)

@@ -162,11 +162,12 @@ class ReplayWindow(QMainWindow):
         self.act_legs = self._action("Export &legs CSV…", ("Ctrl+E",), "actionExportLegs")
         self.act_events = self._action("Export e&vents CSV…", ("Ctrl+Shift+E",), "actionEv")
         self.act_state = self._action("Export &state JSON…", ("Ctrl+J",), "actionExportState")
+        self.act_report = self._action("Export run &report PDF…", ("Ctrl+P",), "actionReplayPdf")
         close = self._action("&Close", ("Ctrl+W",), "actionReplayClose")
         for action in (self.open_action, self.reload_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
-        for action in (self.act_legs, self.act_events, self.act_state):
+        for action in (self.act_legs, self.act_events, self.act_state, self.act_report):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(close)
@@ -175,6 +176,7 @@ class ReplayWindow(QMainWindow):
         self.act_legs.triggered.connect(lambda: self._save("legs", "CSV (*.csv)", "csv"))
         self.act_events.triggered.connect(lambda: self._save("events", "CSV (*.csv)", "csv"))
         self.act_state.triggered.connect(lambda: self._save("state", "JSON (*.json)", "json"))
+        self.act_report.triggered.connect(lambda: self._save("report", "PDF (*.pdf)", "pdf"))
         close.triggered.connect(self.close)
         replay_menu = bar.addMenu("&Replay")
         self.replay_actions: dict[str, QAction] = {}
@@ -191,7 +193,7 @@ class ReplayWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         has_run = self.view is not None
-        for action in (self.act_legs, self.act_events, self.act_state):
+        for action in (self.act_legs, self.act_events, self.act_state, self.act_report):
             action.setEnabled(has_run)
         for action in self.replay_actions.values():
             action.setEnabled(has_run)
@@ -503,21 +505,45 @@ class ReplayWindow(QMainWindow):
     def export_legs(self, path: str) -> None:
         """Legs at the cursor as CSV."""
         if self.view is not None:
-            exports.legs_csv(self.view.state, path)
-            self.statusBar().showMessage(f"Exported {path}", 10000)
+            state = self.view.state
+            self._export(path, lambda: exports.legs_csv(state, path))
 
     def export_events(self, path: str) -> None:
         """The run's events up to the cursor as CSV."""
         if self.view is not None:
-            exports.events_csv(self.view.index.events[: self.view.player.position + 1], path)
-            self.statusBar().showMessage(f"Exported {path}", 10000)
+            events = self.view.index.events[: self.view.player.position + 1]
+            self._export(path, lambda: exports.events_csv(events, path))
 
     def export_state(self, path: str) -> None:
         """The RunState at the cursor as `replay --format json` JSON."""
         if self.view is not None:
             view = self.view
-            exports.state_json(view.state, view.player.seq, view.index.last_seq, path)
-            self.statusBar().showMessage(f"Exported {path}", 10000)
+            state, seq, last = view.state, view.player.seq, view.index.last_seq
+            self._export(path, lambda: exports.state_json(state, seq, last, path))
+
+    def export_report(self, path: str) -> None:
+        """The post-trade run report PDF of the run at the cursor (`replay --at SEQ --pdf`)."""
+        if self.view is None or self.replay is None:
+            return
+        view, replay = self.view, self.replay
+        run_id, seq = view.index.run_id, view.player.seq
+        head = replay.journal.head_hash(run_id, upto_seq=seq)
+        first = view.index.events[:1]
+
+        def write() -> str:
+            pages = exports.run_pdf(view.state, head, path, replay.name, first)
+            return f" ({pages} pages, at seq {seq})"
+
+        self._export(path, write)
+
+    def _export(self, path: str, write: Callable[[], str | None]) -> None:
+        """Run one export; the status bar says where it went, or why it could not be written."""
+        try:
+            detail = write() or ""
+        except OSError as exc:
+            self.statusBar().showMessage(f"Cannot export {path}: {exc.strerror or exc}")
+            return
+        self.statusBar().showMessage(f"Exported {path}{detail}", 10000)
 
     # -- closing --------------------------------------------------------------------------
     def _close_journal(self) -> None:

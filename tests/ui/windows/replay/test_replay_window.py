@@ -15,6 +15,7 @@ from console.cli import main
 from console.domain.replay import replay_json
 from console.ui.viewmodels.replay_player import FRAME_MS
 from console.ui.windows.replay.view import TAB_FUNDING, TAB_MONITOR, TAB_SUMMARY
+from tests.cli.test_report_pdfs import needs_poppler, render
 from tests.replay.conftest import Recorded
 from tests.ui.windows.replay.helpers import copy_journal, open_window, tamper, view_of
 
@@ -234,6 +235,47 @@ def test_exports_legs_events_and_state(
     cli = json.loads(capsys.readouterr().out)
     cli.pop("journal_head")
     assert json.loads((tmp_path / "state.json").read_text()) == cli
+
+
+@needs_poppler
+def test_the_run_report_pdf_at_the_cursor_is_the_cli_report_at_that_seq(
+    qtbot: QtBot, recorded: Recorded, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    window = open_window(qtbot, recorded.path)
+    view = view_of(window)
+    view.player.seek(len(view.index) // 2)
+    seq = view.player.seq
+    assert window.act_report.isEnabled()
+    gui_pdf, cli_pdf = tmp_path / "gui.pdf", tmp_path / "cli.pdf"
+    window.export_report(str(gui_pdf))
+    assert window.statusBar().currentMessage().startswith(f"Exported {gui_pdf} (")
+    assert f"at seq {seq})" in window.statusBar().currentMessage()
+    code = main(["replay", str(recorded.path), "--run", view.index.run_id, "--at", str(seq),
+                 "--pdf", str(cli_pdf), "--format", "json"])  # fmt: skip
+    assert code == 0
+    head = json.loads(capsys.readouterr().out)["journal_head"]
+    pages, _, text = render(gui_pdf)
+    assert pages >= 1 and head in text.replace("\n", "")
+    assert text == render(cli_pdf)[2]
+
+
+def test_every_replay_export_that_cannot_be_written_says_why(
+    qtbot: QtBot, recorded: Recorded, tmp_path: Path
+) -> None:
+    window = open_window(qtbot, recorded.path)
+    exports = {
+        "legs.csv": window.export_legs,
+        "events.csv": window.export_events,
+        "state.json": window.export_state,
+        "report.pdf": window.export_report,
+    }
+    for name, export in exports.items():
+        target = tmp_path / "no-such-dir" / name
+        export(str(target))
+        assert window.statusBar().currentMessage() == (
+            f"Cannot export {target}: No such file or directory"
+        )
+    assert not (tmp_path / "no-such-dir").exists()
 
 
 def test_new_models_pass_the_qt_model_tester(
