@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from itertools import repeat
 from typing import Any, TypeVar
 
 from console.domain.canonical import canonical_json_text, sha256_hex, to_plain
@@ -411,6 +412,131 @@ def _read_item_fast(raw: Any) -> PlanItem | None:
     )
 
 
+_NUMBER_KINDS = frozenset({str, int, Decimal})  # bool is its own type: never a number here
+_DEFAULT_PRIORITY = 3
+
+
+def _column(raw_items: list[dict[str, Any]], key: str) -> list[Any]:
+    """Every item's value of `key` (None when absent), gathered at C speed."""
+    return list(map(dict.get, raw_items, repeat(key)))
+
+
+def _decimal_column(
+    values: list[Any], low: Decimal | None, high: Decimal | None
+) -> list[Decimal] | None:
+    """The values as decimals when each reads as `_fast_decimal(value, low, high)`; else None."""
+    if not values:
+        return []
+    if not _NUMBER_KINDS.issuperset(map(type, values)):
+        return None
+    try:
+        numbers = list(map(Decimal, values))  # strips the same whitespace as str.strip()
+    except ArithmeticError:
+        return None
+    if not all(map(Decimal.is_finite, numbers)):
+        return None
+    exponents = list(map(Decimal.adjusted, numbers))
+    if min(exponents) < -MAX_EXPONENT or max(exponents) > MAX_ADJUSTED_EXPONENT:
+        return None
+    if (low is not None and min(numbers) < low) or (high is not None and max(numbers) > high):
+        return None
+    return numbers
+
+
+def _optional_decimal_column(
+    values: list[Any], low: Decimal | None, high: Decimal | None, default: Decimal | None
+) -> Sequence[Decimal | None] | None:
+    """`_decimal_column` of an optional key: absent or null values take `default`."""
+    if None not in values:
+        return _decimal_column(values, low, high)
+    numbers = _decimal_column([value for value in values if value is not None], low, high)
+    if numbers is None:
+        return None
+    read = iter(numbers)
+    return [default if value is None else next(read) for value in values]
+
+
+def _read_items_at_once(raw_items: list[Any]) -> list[PlanItem] | None:
+    """Every item of a valid list, read column by column; None when any item is out of the way.
+
+    Each column is converted and checked by map/min/max over all the items at once (a fraction
+    of the per-item cost on a 5,000-item plan). It gives up on anything `_read_item_fast` would
+    give up on, and on a duplicate symbol; the item-by-item readers then give the exact result
+    or every error. What it returns equals what they return (tests/domain/test_plan_fast_path).
+    """
+    if set(map(type, raw_items)) != {dict}:
+        return None
+    symbols = _column(raw_items, "symbol")
+    if set(map(type, symbols)) != {str} or not all(map(_SYMBOL_MATCH, symbols)):
+        return None
+    action_texts = _column(raw_items, "action")
+    if set(map(type, action_texts)) != {str}:
+        return None
+    actions = list(map(_ACTIONS.get, action_texts))  # upper-case as written; else item by item
+    if None in actions:
+        return None
+    priorities = _column(raw_items, "priority")
+    if None in priorities:
+        priorities = [_DEFAULT_PRIORITY if value is None else value for value in priorities]
+    if set(map(type, priorities)) != {int} or min(priorities) < 1 or max(priorities) > 5:
+        return None
+    trade_amounts = _decimal_column(_column(raw_items, "trade_amount"), None, None)
+    target_weights = _decimal_column(_column(raw_items, "target_weight"), _ZERO, _ONE)
+    current_weights = _optional_decimal_column(
+        _column(raw_items, "current_weight"), _ZERO, _ONE, _ZERO
+    )
+    weight_diffs = _optional_decimal_column(_column(raw_items, "weight_diff"), None, None, None)
+    target_values = _optional_decimal_column(_column(raw_items, "target_value"), _ZERO, None, _ZERO)
+    current_values = _optional_decimal_column(
+        _column(raw_items, "current_value"), _ZERO, None, _ZERO
+    )
+    if (
+        trade_amounts is None
+        or target_weights is None
+        or current_weights is None
+        or weight_diffs is None
+        or target_values is None
+        or current_values is None
+    ):
+        return None
+    upper_symbols = list(map(str.upper, symbols))
+    if len(set(upper_symbols)) != len(upper_symbols):
+        return None  # the item-by-item reader names both places
+    items: list[PlanItem] = []
+    build = PlanItem.trusted
+    for symbol, current, target, diff, target_value, current_value, amount, action, priority in zip(
+        upper_symbols,
+        current_weights,
+        target_weights,
+        weight_diffs,
+        target_values,
+        current_values,
+        trade_amounts,
+        actions,
+        priorities,
+        strict=True,
+    ):
+        if (action is Action.BUY and amount <= 0) or (action is Action.SELL and amount >= 0):
+            return None
+        assert current is not None and target_value is not None and current_value is not None
+        items.append(
+            build(
+                {
+                    "symbol": symbol,
+                    "current_weight": current,
+                    "target_weight": target,
+                    "weight_diff": sub(target, current) if diff is None else diff,
+                    "target_value": target_value,
+                    "current_value": current_value,
+                    "trade_amount": amount,
+                    "action": action,
+                    "priority": priority,
+                }
+            )
+        )
+    return items
+
+
 def _read_item(col: _Collector, raw: Any, index: int) -> PlanItem | None:
     fast = _read_item_fast(raw)
     return fast if fast is not None else _read_item_checked(col, raw, index)
@@ -557,6 +683,8 @@ def plan_from_document(source: str, doc: Any) -> RebalancePlan:
         col.add("items", f"expected an array, got {_json_type(raw_items)}")
     elif not raw_items:
         col.add("items", "needs at least one item")
+    elif (at_once := _read_items_at_once(raw_items)) is not None:
+        items = at_once
     else:
         seen: dict[str, int] = {}
         for index, raw in enumerate(raw_items):
@@ -571,6 +699,7 @@ def plan_from_document(source: str, doc: Any) -> RebalancePlan:
                 continue
             seen[item.symbol] = index
             items.append(item)
+    if items:
         total_target = sum((item.target_weight for item in items), Decimal(0))
         if total_target > 1 + WEIGHT_SUM_TOLERANCE:
             col.add("items", f"target weights sum to {total_target}, above 1")

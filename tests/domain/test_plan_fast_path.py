@@ -15,6 +15,7 @@ from console.domain.plan import (
     _Collector,
     _read_item_checked,
     _read_item_fast,
+    _read_items_at_once,
     parse_json_document,
     parse_plan_bytes,
 )
@@ -79,6 +80,71 @@ def test_fast_reader_agrees_with_the_checked_reader(raw: Any) -> None:
         assert fast == checked
         assert fast.model_dump() == checked.model_dump()
         assert canonical_json(fast) == canonical_json(checked)
+
+
+@st.composite
+def _item_lists(draw: st.DrawFn) -> list[Any]:
+    """Lists of items: arbitrary ones, or valid ones with now and then one odd value."""
+    if draw(st.booleans()):
+        raws: list[Any] = draw(st.lists(_items(), min_size=1, max_size=6))
+    else:
+        raws = [
+            {
+                "symbol": f"s{number}",
+                "action": "SELL",
+                "target_weight": "0.1",
+                "trade_amount": draw(st.sampled_from(["-1", "-0.5", "-1E+3"])),
+                **draw(
+                    st.dictionaries(st.sampled_from([*_ITEM_KEYS, "priority"]), _VALUE, max_size=1)
+                ),
+            }
+            for number in range(draw(st.integers(1, 5)))
+        ]
+    if draw(st.booleans()):  # unique symbols, so that the list may be read at once
+        for number, raw in enumerate(raws):
+            if isinstance(raw, dict) and draw(st.integers(0, 5)):
+                raw["symbol"] = f"s{number}"
+    return raws
+
+
+@settings(max_examples=400, deadline=None)
+@given(_item_lists())
+def test_reading_at_once_agrees_with_reading_item_by_item(raws: list[Any]) -> None:
+    at_once = _read_items_at_once(raws)
+    event(f"read at once: {at_once is not None}")
+    collector = _Collector()
+    one_by_one = [_read_item_checked(collector, raw, index) for index, raw in enumerate(raws)]
+    if at_once is None:
+        return
+    assert not collector.issues
+    assert at_once == one_by_one
+    assert [item.model_dump() for item in at_once] == [item.model_dump() for item in one_by_one]
+    assert len({item.symbol for item in at_once}) == len(at_once)
+
+
+def _generated_items(count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "symbol": f"s{index:04d}",
+            "action": ("BUY", "SELL", "HOLD")[index % 3],
+            "target_weight": "0.0001",
+            "trade_amount": ("12.5", "-7.25", "0")[index % 3],
+            **({"current_value": index} if index % 2 else {"priority": 2, "weight_diff": None}),
+        }
+        for index in range(count)
+    ]
+
+
+def test_a_uniform_plan_is_read_at_once_and_an_odd_item_sends_it_item_by_item() -> None:
+    demo = parse_json_document("demo", DEMO_PLAN.read_bytes())
+    assert _read_items_at_once(demo["items"]) is not None
+    raws = _generated_items(300)  # optional keys absent or null in every other item
+    at_once = _read_items_at_once(raws)
+    assert at_once is not None and at_once == [_read_item_fast(raw) for raw in raws]
+    for odd in ({"action": "buy"}, {"symbol": "S0000"}, {"priority": True}, {"trade_amount": "1"}):
+        changed = [dict(raw) for raw in raws]
+        changed[1].update(odd)
+        assert _read_items_at_once(changed) is None, odd
 
 
 def test_the_plan_digest_is_the_canonical_json_of_the_plan() -> None:
