@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from structlog.testing import capture_logs
 
 from console.domain.config import Settings
 from console.domain.events import (
@@ -222,10 +223,18 @@ def test_a_refused_transition_keeps_the_status_is_counted_and_still_completes_fi
         _update(sell, OrderStatus.FILLED, "5", "20"),  # a terminal status is never left ...
     ]
     folder = RunFolder()
-    for r in _recorded(events):
-        folder.apply(r)
+    with capture_logs() as logged:
+        for r in _recorded(events):
+            folder.apply(r)
     leg = folder.leg(sell)
     assert leg is not None and leg.status is LegStatus.CANCELED
+    # the executor's fold logs each refusal once (the monitor's mirror fold does not)
+    assert [
+        (e["current"], e["refused"]) for e in logged if e["event"] == "leg_transition_ignored"
+    ] == [
+        ("partially_filled", "new"),
+        ("canceled", "filled"),
+    ]
     assert leg.filled_qty == D("5")  # ... but its fills are completed
     assert [(i.current, i.refused) for i in folder.ignored] == [
         (LegStatus.PARTIALLY_FILLED, LegStatus.NEW),

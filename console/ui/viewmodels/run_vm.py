@@ -151,6 +151,11 @@ def approved_planned(legs: tuple[Any, ...], side: Side) -> Decimal:
     )
 
 
+def _display_folder() -> RunFolder:
+    """The monitor's fold of the executor's events: the executor's own fold logs what it refuses."""
+    return RunFolder(log_ignored=False)
+
+
 class RunViewModel(QObject):
     """Feeds every journaled event through RunFolder and shows the folded state, coalesced."""
 
@@ -198,7 +203,7 @@ class RunViewModel(QObject):
         self.summary: SummaryView | None = None
         self.executor: Executor | None = None
         self.task: asyncio.Task[RunState | None] | None = None
-        self._folder = RunFolder()
+        self._folder = _display_folder()
         self._touched: dict[str, None] = {}
         self._first_seen: dict[str, datetime] = {}
         self._gate: asyncio.Future[bool] | None = None
@@ -307,7 +312,7 @@ class RunViewModel(QObject):
         self.started = None
         self.approved_by, self.approved_at, self.phase = "", None, None
         self.stream_state = "ok"
-        self._folder = RunFolder()
+        self._folder = _display_folder()
         self._touched.clear()
         self._first_seen.clear()
         self.summary = None

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from pytestqt.qtbot import QtBot
+from structlog.testing import capture_logs
 
 from console.domain.events import (
     ApprovalGiven,
@@ -100,3 +101,25 @@ def test_a_flood_batch_is_capped(qtbot: QtBot) -> None:
     vm._arrivals += 1
     vm._due()  # arrivals moved, but the batch is full: flush rather than wait
     assert not vm._touched and vm.monitor.rowCount() == ORDERS
+
+
+def test_the_monitor_counts_a_refused_transition_without_logging_it_again(
+    qtbot: QtBot,
+) -> None:
+    vm = RunViewModel(cast(Any, None), cast(Any, None), cast(Any, None), TaskGroup())
+    events, legs = _events()
+    late = RecordedEvent(
+        seq=len(events) + 2, run_id="r", ts=datetime(2026, 12, 1, tzinfo=UTC),
+        event=OrderUpdate(client_order_id=legs[0].client_order_id, broker_order_id="b",
+                          status=OrderStatus.NEW, filled_qty=D(1), filled_avg_price=D(10)),
+    )  # fmt: skip
+    with capture_logs() as logged:
+        for recorded in [*events, _update(len(events) + 1, legs[0], "1"), late]:
+            vm.on_event(recorded)
+        vm.flush()
+    row = vm.monitor.row_by_key(legs[0].client_order_id)
+    assert row is not None and row.leg.status is LegStatus.PARTIALLY_FILLED
+    assert [(i.current, i.refused) for i in vm._folder.ignored] == [
+        (LegStatus.PARTIALLY_FILLED, LegStatus.NEW)
+    ]
+    assert not [entry for entry in logged if entry["event"] == "leg_transition_ignored"]
