@@ -228,38 +228,40 @@ class AlpacaBroker:
         return result
 
     async def get_assets(self, symbols: Sequence[str]) -> dict[str, Asset]:
-        """Tradability per symbol from the day's cached asset list; unknown symbols are absent.
+        """Tradability per symbol from the asset list (fresh for minutes); unknown: absent.
 
-        The day's first call lists every active US equity in one request (cached on disk for
-        the UTC day, per base URL); a symbol missing from the list costs one look-up, once.
+        One request lists every active US equity, read as raw JSON: an entry alpaca-py's model
+        would refuse (a new exchange or asset class) is skipped, not fatal to the preview. A
+        symbol missing from the list costs one look-up.
         """
         facts = self._assets.load()
         if facts is None:
             try:
-                listed = await self._call(
-                    "list_assets",
-                    functools.partial(
-                        self._clients.trading.get_all_assets, self._sdk.active_equities()
-                    ),
-                )
+                request = self._sdk.active_equities().to_request_fields()
+                listed = await self._get("list_assets", "/assets", request)
             except (self._not_found, OrderRejectedError) as exc:
                 # A server without the list endpoint: ask symbol by symbol instead.
                 log.warning("alpaca.asset_list_unavailable", error=str(exc))
                 listed = []
-            facts = {str(a.symbol): _asset(a) for a in listed}
-            if listed:
+            facts = {}
+            for entry in listed if isinstance(listed, list) else []:
+                asset = _asset(entry)
+                if asset is not None:
+                    facts[asset.symbol] = asset
+            if len(facts) < len(listed):
+                log.warning("alpaca.assets_skipped", count=len(listed) - len(facts))
+            if facts:
                 self._assets.store(facts)
         wanted = list(dict.fromkeys(symbols))
         extra: dict[str, Asset | None] = {}
         for symbol in (s for s in wanted if s not in facts):
             try:
-                asset = await self._call(
-                    "get_asset", functools.partial(self._clients.trading.get_asset, symbol)
-                )
+                entry = await self._get("get_asset", f"/assets/{symbol}")
             except self._not_found:
                 extra[symbol] = None
                 continue
-            extra[symbol] = _asset(asset).model_copy(update={"symbol": symbol})
+            found = _asset(entry)
+            extra[symbol] = None if found is None else found.model_copy(update={"symbol": symbol})
         if extra:
             self._assets.add(extra)
             facts = {**facts, **extra}
@@ -420,13 +422,23 @@ class AlpacaBroker:
         self._updates.publish(snapshot)
 
 
-def _asset(asset: Any) -> Asset:
-    """An alpaca-py Asset -> the domain's tradability facts (inactive is not tradable)."""
-    active = str(getattr(asset.status, "value", asset.status)) == "active"
+def _asset(entry: Any) -> Asset | None:
+    """Alpaca's asset JSON -> the domain's tradability facts (inactive is not tradable).
+
+    None when the entry lacks a symbol or its flags are not booleans: it is skipped, and a
+    symbol the plan needs is then looked up by itself.
+    """
+    if not isinstance(entry, Mapping):
+        return None
+    symbol, tradable, fractionable = (entry.get(k) for k in ("symbol", "tradable", "fractionable"))
+    if not isinstance(symbol, str) or not symbol:
+        return None
+    if not isinstance(tradable, bool) or not isinstance(fractionable, bool):
+        return None
     return Asset(
-        symbol=str(asset.symbol),
-        tradable=bool(asset.tradable) and active,
-        fractionable=bool(asset.fractionable),
+        symbol=symbol,
+        tradable=tradable and entry.get("status") == "active",
+        fractionable=fractionable,
     )
 
 

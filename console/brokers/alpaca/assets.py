@@ -1,4 +1,4 @@
-"""Asset facts cached on disk for the UTC day, keyed by the trading base URL (DESIGN §7)."""
+"""Asset facts of one trading base URL: kept for minutes in the process, on disk if asked."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import hashlib
 import json
 import os
 import tempfile
+import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -27,12 +29,18 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("phase-console", appauthor=False))
 
 
-class AssetCache:
-    """Tradability facts of one base URL for one UTC day: None marks a symbol Alpaca lacks.
+FRESH_FOR_S = 600.0
+"""How long listed facts serve later previews of the same process (a console left open)."""
 
-    The day's first preview lists every active US equity in ONE request and stores it here;
-    a symbol missing from the list is looked up once and stored too, so later previews of the
-    same day cost no asset request at all.
+
+class AssetCache:
+    """Tradability facts of one base URL: None marks a symbol Alpaca lacks.
+
+    A preview lists every active US equity in ONE request and keeps the answer here for
+    FRESH_FOR_S seconds, so refreshes within minutes cost no asset request. Facts older than
+    that are fetched again: tradable and fractionable flags change during the day (halts,
+    listings), and an order sized on stale facts is refused. Only with `persist=True` are they
+    also kept on disk for the UTC day (per base URL), trading freshness for one request.
     """
 
     def __init__(
@@ -41,15 +49,16 @@ class AssetCache:
         directory: Path | None = None,
         *,
         today: date | None = None,
-        persist: bool | None = None,
+        persist: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._dir = directory if directory is not None else default_cache_dir()
-        # A loopback server (the emulator, a test double) changes its assets with every scenario
-        # it is started with: by default its facts are kept for this process only, not on disk.
-        self._persist = not _is_loopback(base_url) if persist is None else persist
+        self._persist = persist
         self._key = hashlib.sha256(base_url.encode("utf-8")).hexdigest()[:16]
         self._day = (today or datetime.now(UTC).date()).isoformat()
+        self._clock = clock
         self._facts: dict[str, Asset | None] | None = None
+        self._fetched_at = 0.0
 
     @property
     def path(self) -> Path:
@@ -57,9 +66,10 @@ class AssetCache:
         return self._dir / f"{_PREFIX}{self._key}-{self._day}.json"
 
     def load(self) -> dict[str, Asset | None] | None:
-        """The day's facts, or None when the day's list has not been fetched yet."""
-        if self._facts is not None:
+        """The facts while fresh (or the day's file, when persisted); None: list them again."""
+        if self._facts is not None and self._clock() - self._fetched_at < FRESH_FOR_S:
             return self._facts
+        self._facts = None
         if not self._persist:
             return None
         try:
@@ -70,12 +80,13 @@ class AssetCache:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             log.warning("alpaca.asset_cache_unreadable", path=str(self.path))
             return None
-        self._facts = facts
+        self._facts, self._fetched_at = facts, self._clock()
         return facts
 
     def store(self, facts: dict[str, Asset | None]) -> None:
-        """Replace the day's facts (atomically), and drop this base URL's older days."""
+        """Replace the facts (on disk atomically, when persisted; older days dropped)."""
         self._facts = dict(facts)
+        self._fetched_at = self._clock()
         if not self._persist:
             return
         doc = {
@@ -102,10 +113,12 @@ class AssetCache:
                     old.unlink()
 
     def add(self, extra: dict[str, Asset | None]) -> None:
-        """Add single-symbol answers to the day's facts."""
-        facts = dict(self.load() or {})
+        """Add single-symbol answers to the facts (they expire with them)."""
+        facts = dict(self._facts or {})
         facts.update(extra)
+        fetched_at = self._fetched_at if self._facts is not None else self._clock()
         self.store(facts)
+        self._fetched_at = fetched_at
 
 
 def _asset(symbol: str, value: Any) -> Asset | None:
@@ -114,11 +127,3 @@ def _asset(symbol: str, value: Any) -> Asset | None:
     return Asset(
         symbol=symbol, tradable=bool(value["tradable"]), fractionable=bool(value["fractionable"])
     )
-
-
-def _is_loopback(base_url: str) -> bool:
-    """True for http(s)://localhost, 127.x.x.x or [::1] base URLs."""
-    from urllib.parse import urlsplit
-
-    host = (urlsplit(base_url).hostname or "").lower()
-    return host == "localhost" or host.startswith("127.") or host == "::1"

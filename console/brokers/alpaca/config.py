@@ -33,8 +33,9 @@ class AlpacaOptions:
     rate_limit_per_minute: int = 200  # Alpaca's documented limit (the engine paces to it)
     data_feed: str | None = None  # iex or sip; None: APCA_DATA_FEED, else iex
     asset_cache_dir: str | None = None  # None: the user cache dir (platformdirs)
-    # None: on disk for the day unless the base URL is loopback (an emulator); True/False force.
-    asset_cache_persist: bool | None = None
+    # True: asset facts also kept on disk for the UTC day (one request fewer per process, but
+    # flags up to a day old); by default each process lists them, and keeps them 10 minutes.
+    asset_cache_persist: bool = False
     stream_reconnect_min_s: float = 1.0  # the stream reconnects with backoff (transport)
     stream_reconnect_max_s: float = 30.0
     stream_connect_wait_s: float = 5.0  # the first submit waits this long for the stream

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
 from alpaca_testkit import Collector, broker, emulator, order
 
-from console.brokers.alpaca.assets import AssetCache
+from console.brokers.alpaca.assets import FRESH_FOR_S, AssetCache
 from console.brokers.alpaca.credentials import check_connection
 from console.domain.errors import InputError
 from console.domain.market import Asset
 from console.domain.orders import OrderStatus
 from console.emulator import AlpacaEmulator
+from console.emulator.handler import AlpacaHandler
 from console.engine.gateway import BrokerGateway
 from console.engine.ports import (
     AuthenticationError,
@@ -38,6 +41,15 @@ def _run(emu: AlpacaEmulator, coro_fn, **env: str):  # type: ignore[no-untyped-d
             await b.close()
 
     return asyncio.run(main())
+
+
+async def _run_async(emu: AlpacaEmulator, coro_fn):  # type: ignore[no-untyped-def]
+    """`coro_fn(broker)` on a fresh adapter (a process of its own), closing it after."""
+    b = broker(emu)
+    try:
+        return await coro_fn(b)
+    finally:
+        await b.close()
 
 
 # ---- refusals ---------------------------------------------------------------------------
@@ -438,23 +450,82 @@ def test_a_200_symbol_preview_after_the_first_of_the_day_costs_at_most_10_reques
     # First: account, positions, quotes, asset list, one look-up (NOPE), clock, open orders.
     assert first == 7, first_counts
     assert first_counts["GET /v2/assets"] == 1
-    # A loopback server's assets change with its scenario: never cached on disk, so a new
-    # process lists them again (one request), still within the budget.
+    # A new process lists the assets again (flags change during the day): within the budget.
     assert cached <= 10, cached_counts
 
 
-def test_asset_facts_are_cached_on_disk_for_the_day_except_for_loopback_servers(
-    tmp_path: Path,
-) -> None:
+def test_asset_facts_are_fresh_for_minutes_and_on_disk_only_when_asked(tmp_path: Path) -> None:
     facts = {"AAPL": Asset(symbol="AAPL", tradable=True, fractionable=True), "NOPE": None}
-    remote = AssetCache("https://paper-api.alpaca.markets", tmp_path)
-    assert remote.load() is None
-    remote.store(facts)
-    assert AssetCache("https://paper-api.alpaca.markets", tmp_path).load() == facts
+    url, now = "https://paper-api.alpaca.markets", [1000.0]
+    cache = AssetCache(url, tmp_path, clock=lambda: now[0])
+    assert cache.load() is None
+    cache.store(facts)
+    now[0] += FRESH_FOR_S - 1
+    assert cache.load() == facts  # a refresh within minutes lists nothing
+    now[0] += 1
+    assert cache.load() is None  # older facts are listed again: flags change during the day
+    assert AssetCache(url, tmp_path).load() is None  # another process lists them itself
+    assert not list(tmp_path.iterdir())
+    persisted = AssetCache(url, tmp_path, persist=True)
+    persisted.store(facts)
+    assert AssetCache(url, tmp_path, persist=True).load() == facts
     tomorrow = date.today() + timedelta(days=1)
-    assert AssetCache("https://paper-api.alpaca.markets", tmp_path, today=tomorrow).load() is None
-    local = AssetCache("http://127.0.0.1:8765", tmp_path)
-    local.store(facts)
-    assert local.load() == facts  # kept in this process
-    assert AssetCache("http://127.0.0.1:8765", tmp_path).load() is None
-    assert AssetCache("http://localhost:8765", tmp_path).load() is None
+    assert AssetCache(url, tmp_path, today=tomorrow, persist=True).load() is None
+
+
+def _serving_assets(
+    monkeypatch: pytest.MonkeyPatch, change: Callable[[list[dict[str, Any]]], None]
+) -> None:
+    """Let `change` edit every GET /v2/assets answer of the emulator."""
+    listed = AlpacaHandler._assets
+
+    def edited(handler: AlpacaHandler, query: dict[str, list[str]]) -> list[dict[str, Any]]:
+        answer = listed(handler, query)
+        change(answer)
+        return answer
+
+    monkeypatch.setattr(AlpacaHandler, "_assets", edited)
+
+
+def test_each_process_reads_the_asset_flags_the_server_has_now(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The same server URL, its flags changed between two previews: the second sees them."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    emu = emulator(quotes={"AAA": {"bid": "9.99", "ask": "10.01"}}, assets={})
+    flags = {"tradable": True, "fractionable": True}
+
+    def serve(answer: list[dict[str, Any]]) -> None:
+        for entry in answer:
+            entry.update(flags)
+
+    _serving_assets(monkeypatch, serve)
+
+    async def assets() -> dict[str, Asset]:
+        return await _run_async(emu, lambda b: b.get_assets(["AAA"]))
+
+    try:
+        assert asyncio.run(assets())["AAA"].tradable
+        flags.update(tradable=False, fractionable=False)
+        changed = asyncio.run(assets())["AAA"]
+    finally:
+        emu.stop()
+    assert (changed.tradable, changed.fractionable) == (False, False)
+
+
+def test_an_asset_entry_the_sdk_could_not_parse_is_skipped_not_fatal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Real Alpaca has listed exchanges and classes alpaca-py's models refuse (its issue 624)."""
+    emu = emulator(quotes={"AAA": {"bid": "9.99", "ask": "10.01"}}, assets={})
+
+    def odd(answer: list[dict[str, Any]]) -> None:
+        answer.append({**answer[0], "symbol": "ZZZQ", "exchange": "ASCX", "class": "crypto_perp"})
+        answer.append({"symbol": "BROKEN", "tradable": "yes"})  # flags not booleans: skipped
+
+    _serving_assets(monkeypatch, odd)
+    try:
+        found = _run(emu, lambda b: b.get_assets(["AAA", "ZZZQ", "BROKEN"]))
+    finally:
+        emu.stop()
+    assert set(found) == {"AAA", "ZZZQ"}  # BROKEN was looked up alone: the emulator lacks it
