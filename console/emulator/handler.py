@@ -127,6 +127,9 @@ class AlpacaHandler(BaseHTTPRequestHandler):
         ):
             self._send(401, render.error_json(40110000, "request is not authorized"))
             return
+        if method == "POST" and path == "/v2/orders" and state.take("unauthorized_submits"):
+            self._send(401, render.error_json(40110000, "request is not authorized"))
+            return
         if not path.startswith("/v2/stocks/") and state.take("forbidden_requests"):
             self._send(403, render.error_json(40310000, "forbidden"))
             return

@@ -130,6 +130,7 @@ class PhaseExecutor:
             self._changed,
             self.tuning,
             halting=lambda: self.halting,
+            halt=self.halt,
             clock=clock,
         )
 

@@ -21,7 +21,12 @@ from console.domain.fold import RunFolder
 from console.domain.orders import OrderRequest, OrderSnapshot, OrderStatus
 from console.domain.runstate import PENDING, UNKNOWN, LegState
 from console.engine.gateway import BrokerGateway
-from console.engine.ports import BrokerError, DuplicateClientOrderIdError, OrderRejectedError
+from console.engine.ports import (
+    AuthenticationError,
+    BrokerError,
+    DuplicateClientOrderIdError,
+    OrderRejectedError,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -63,6 +68,7 @@ class OrderFlow:
         changed: asyncio.Event,
         tuning: ExecutorTuning,
         halting: Callable[[], bool],
+        halt: Callable[[str], None],
         clock: Callable[[], float],
     ) -> None:
         self.gateway = gateway
@@ -71,6 +77,7 @@ class OrderFlow:
         self._changed = changed
         self.tuning = tuning
         self._halting = halting
+        self._halt = halt
         self._clock = clock
         self.resubmit: set[str] = set()
         self.stream_silent = False
@@ -122,6 +129,12 @@ class OrderFlow:
                     source="submit",
                 )
             )
+            return
+        except AuthenticationError as exc:
+            # Not a refusal of this order (DESIGN §4): the keys are refused, so nothing was
+            # placed and nothing more can be. Stop the run; the halt settles what is open.
+            log.error("submit_credentials_refused", client_order_id=coid, error=str(exc))
+            self._halt(f"the broker refused the credentials mid-run ({exc})")
             return
         except BrokerError as exc:
             log.warning("submit_outcome_unknown", client_order_id=coid, error=str(exc))

@@ -155,3 +155,25 @@ def test_a_failed_cancel_ends_unfinished_on_alpaca(
     assert done.json()["status"] == "partial"
     coids = [o.client_order_id for o in emu.exchange.orders()]
     assert len(coids) == len(set(coids))
+
+
+def test_a_401_on_submit_halts_the_run_without_waiting_for_the_phase_timeout(
+    start: Start, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Keys refused mid-run: nothing was placed, nothing more is sent, the run says why."""
+    emu = start(_scenario())
+    emu.set_faults(unauthorized_submits=1)
+    plan = _plan(_item("AAA", "SELL", "-100"), _item("BUY1", "BUY", "100"))
+    began = time.monotonic()
+    result = _run(capsys, tmp_path, plan, "--phase-timeout", "120")
+    assert time.monotonic() - began < 60
+    assert result.code == 3, result.err
+    data = result.json()
+    assert data["status"] == "halted"
+    legs = _legs(result)
+    assert legs["AAA"]["status"] == "canceled"
+    assert legs["AAA"]["reason"] == "halt: the order never reached the broker"
+    assert legs["BUY1"]["status"] not in ("filled", "new", "accepted")
+    assert emu.requests_by_endpoint["POST /v2/orders"] == 1  # the refused one: no resubmit, no buy
+    assert [o for o in emu.exchange.orders() if not o.client_order_id.startswith("manual")] == []
+    assert "credentials" in result.err

@@ -326,7 +326,9 @@ class AlpacaBroker:
             log.warning("alpaca.duplicate_client_order_id", client_order_id=coid)
             raise
         except BrokerError as exc:
-            log.warning("alpaca.submit_outcome_unknown", client_order_id=coid, error=str(exc))
+            # What it means (a rate limit, refused keys, an ambiguous outcome) is the engine's call.
+            kind = type(exc).__name__
+            log.warning("alpaca.submit_failed", client_order_id=coid, kind=kind, error=str(exc))
             raise
         return snapshot_from_order(order)
 

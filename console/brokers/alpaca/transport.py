@@ -20,6 +20,7 @@ import structlog
 from alpaca.common.exceptions import APIError
 from pydantic import ValidationError
 
+from console.brokers.alpaca.config import KEY_ID_VAR, SECRET_VAR
 from console.engine.ports import (
     AuthenticationError,
     BrokerError,
@@ -223,7 +224,10 @@ def map_error(exc: BaseException, *, kind: str = Call.OTHER, feed: str = "iex") 
         if status == 408:
             return BrokerTimeoutError("Alpaca HTTP 408: request timeout")
         if status == 401 or (status == 403 and kind == Call.ACCOUNT):
-            return AuthenticationError(f"Alpaca refused the credentials (HTTP {status})")
+            return AuthenticationError(
+                f"Alpaca refused the credentials (HTTP {status}): check {KEY_ID_VAR} and "
+                f"{SECRET_VAR} (or the keys stored in the OS keyring) and the base URL"
+            )
         if status == 403 and kind == Call.DATA:
             return DataSubscriptionError(_feed_refused(feed, message))
         if status == 404 and kind != Call.SUBMIT:
