@@ -55,6 +55,11 @@ class DeferredBroker:
         """The real broker's market-data feed, once it exists."""
         return getattr(self._broker, "quote_feed", None)
 
+    @property
+    def updates_live(self) -> bool:
+        """The real broker's, once it exists."""
+        return self._broker.updates_live if self._broker is not None else True
+
     def resolve(self, broker: Broker | None, error: Exception | None = None) -> None:
         """Hand over the real broker (or the error that prevented creating it)."""
         self._broker, self._error = broker, error

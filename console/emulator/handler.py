@@ -69,6 +69,9 @@ class AlpacaHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         """GET routes (and the /stream upgrade)."""
         if urlsplit(self.path).path == "/stream":
+            if self.ctx.state.faults.stream_unavailable:
+                self._send(404, {"message": "Not Found"})
+                return
             self._websocket()
             return
         self._dispatch("GET")

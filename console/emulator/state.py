@@ -44,6 +44,7 @@ class Faults:
     data_forbidden_feeds: str = ""  # feeds (comma-separated) the data plan lacks: 403
     forbidden_requests: int = 0  # the next N trading requests answer 403 (e.g. keys revoked)
     unauthorized_submits: int = 0  # the next N order submits answer 401 (keys revoked)
+    stream_unavailable: bool = False  # /stream answers 404: a REST-only server
 
     def cancel_fails(self, symbol: str) -> bool:
         """Whether a cancel of `symbol`'s order is switched to fail."""

@@ -383,20 +383,27 @@ class PhaseExecutor:
             now = self._clock()
             if now >= deadline:
                 return [leg.client_order_id for leg in open_legs]
-            if now - last_change >= self.tuning.quiet_poll:
+            live = self.gateway.updates_live
+            poll = self.tuning.quiet_poll if live else self.tuning.rest_poll
+            if now - last_change >= poll:
                 if not self.orders.stream_silent:
                     self.orders.stream_silent = True
+                    why = (
+                        f"no order update for {poll:g} s"
+                        if live
+                        else "the order stream is not connected"
+                    )
                     await self._append(
                         StreamStatus(
                             state="silent",
-                            detail=f"no order update for {self.tuning.quiet_poll:g} s "
-                            f"with {len(open_legs)} orders open: reconciling by REST",
+                            detail=f"{why} with {len(open_legs)} orders open: reconciling by "
+                            f"REST every {poll:g} s",
                         )
                     )
-                # The stream may have a gap: one listing of the run's orders.
+                # The stream may have a gap (or none is connected): one listing of the orders.
                 await self.orders.reconcile(self._started_at(), include_unsent=False)
                 last_change = self._clock()
-            wait = min(deadline - now, self.tuning.quiet_poll)
+            wait = min(deadline - now, poll)
             try:
                 async with asyncio.timeout(wait):
                     await self._changed.wait()

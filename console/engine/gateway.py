@@ -162,6 +162,11 @@ class BrokerGateway:
         """The broker's order-update stream (not counted: stream messages are not requests)."""
         return self.broker.updates()
 
+    @property
+    def updates_live(self) -> bool:
+        """Whether the broker reports order changes as they happen now (else poll by REST)."""
+        return self.broker.updates_live
+
     async def close(self) -> None:
         """Close the broker."""
         await self.broker.close()

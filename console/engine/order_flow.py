@@ -43,10 +43,12 @@ class ExecutorTuning:
         concurrency: int = 8,
         cancel_grace: float = 10.0,
         quiet_poll: float = 15.0,
+        rest_poll: float = 2.0,
     ) -> None:
         self.concurrency = concurrency
         self.cancel_grace = cancel_grace
-        self.quiet_poll = quiet_poll
+        self.quiet_poll = quiet_poll  # no update for this long on a live stream: list by REST
+        self.rest_poll = rest_poll  # the stream not connected: list by REST this often
 
 
 Append = Callable[[JournalEvent], Awaitable[RecordedEvent]]

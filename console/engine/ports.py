@@ -119,6 +119,11 @@ class Broker(Protocol):
     mode: str  # "SIM", "PAPER" or "LIVE"
     rate_limit_per_minute: int
 
+    @property
+    def updates_live(self) -> bool:
+        """Whether `updates()` reports changes as they happen now (else the engine polls)."""
+        ...
+
     async def get_account(self) -> AccountInfo: ...
 
     async def get_positions(self) -> dict[str, Decimal]: ...

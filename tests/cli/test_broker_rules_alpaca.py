@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from console.brokers.sim.scenario import parse_scenario
+from console.domain.events import PhaseCompleted, StreamStatus
 from console.emulator import AlpacaEmulator
+from console.journal.store import SqliteJournal
 from tests.cli.helpers import Result, cli, write_json
 from tests.cli.test_broker_rules import _item, _legs, _plan, _scenario
 
@@ -177,3 +179,23 @@ def test_a_401_on_submit_halts_the_run_without_waiting_for_the_phase_timeout(
     assert emu.requests_by_endpoint["POST /v2/orders"] == 1  # the refused one: no resubmit, no buy
     assert [o for o in emu.exchange.orders() if not o.client_order_id.startswith("manual")] == []
     assert "credentials" in result.err
+
+
+def test_a_server_without_the_stream_is_followed_by_rest_at_once(
+    start: Start, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A REST-only server: no wait for a stream that is not there; REST is polled every 2 s."""
+    emu = start(_scenario())
+    emu.set_faults(stream_unavailable=True)
+    plan = _plan(_item("AAA", "SELL", "-100"), _item("BUY1", "BUY", "100"))
+    # Polling only after 15 s of quiet, the phases used to time out at 10 s and cancel.
+    result = _run(capsys, tmp_path, plan, "--phase-timeout", "10")
+    assert result.code == 0, result.err
+    assert result.json()["status"] == "succeeded"
+    assert emu.stream_connections == 0
+    with SqliteJournal(tmp_path / "j.sqlite", read_only=True) as journal:
+        events = [recorded.event for recorded in journal.all_events()]
+    phases = [e for e in events if isinstance(e, PhaseCompleted)]
+    assert len(phases) == 2 and all(not phase.timed_out for phase in phases)
+    said = [e.detail for e in events if isinstance(e, StreamStatus)]
+    assert said and said[0].startswith("the order stream is not connected"), said

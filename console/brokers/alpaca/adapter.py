@@ -112,6 +112,11 @@ class AlpacaBroker:
         return self._stream.connects
 
     @property
+    def updates_live(self) -> bool:
+        """Whether order updates arrive as they happen: the trade_updates stream is connected."""
+        return self._stream.connected
+
+    @property
     def stream_started(self) -> bool:
         """Whether this session opened the account's trade_updates stream."""
         return self._stream.started

@@ -33,11 +33,13 @@ class _HookedStream(TradingStream):
         *args: Any,
         on_connected: Callable[[], None],
         on_auth_refused: Callable[[str], None],
+        on_connect_failed: Callable[[], None],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self._on_connected = on_connected
         self._on_auth_refused = on_auth_refused
+        self._on_connect_failed = on_connect_failed
 
     async def _auth(self) -> None:
         """Authenticate; report a refusal with Alpaca's words (alpaca-py only retries)."""
@@ -58,8 +60,12 @@ class _HookedStream(TradingStream):
             raise ValueError(f"failed to authenticate: {said}")
 
     async def _start_ws(self) -> None:
-        """Connect, authenticate and listen; then report the (re)connection."""
-        await super()._start_ws()  # type: ignore[no-untyped-call]
+        """Connect, authenticate and listen; then report the (re)connection, or its failure."""
+        try:
+            await super()._start_ws()  # type: ignore[no-untyped-call]
+        except Exception:
+            self._on_connect_failed()
+            raise
         self._on_connected()
 
 
@@ -76,6 +82,7 @@ class StreamSupervisor:
         options = config.options
         self._on_update = on_update
         self.connects = 0
+        self.connect_failures = 0
         self.auth_refusals = 0
         self.last_refusal: str | None = None
         self._gave_up = False
@@ -97,6 +104,7 @@ class StreamSupervisor:
             },
             on_connected=self._connected,
             on_auth_refused=self._auth_refused,
+            on_connect_failed=self._connect_failed,
         )
         self._stream._reconnect_min_backoff = options.stream_reconnect_min_s
         self._stream._reconnect_max_backoff = options.stream_reconnect_max_s
@@ -153,6 +161,12 @@ class StreamSupervisor:
         if self._first_connect is not None:
             self._first_connect.set()
         log.info("alpaca.stream_connected", connects=self.connects)
+
+    def _connect_failed(self) -> None:
+        """A connection attempt failed (no endpoint, refused): a waiting submit goes ahead now."""
+        self.connect_failures += 1
+        if self._first_connect is not None:
+            self._first_connect.set()
 
     def _auth_refused(self, said: str) -> None:
         """Stream refused (credentials, or a second connection of the account): say so."""

@@ -56,6 +56,7 @@ class SimBroker:
         """Start from the scenario, or from `state_path` when that file exists."""
         self.scenario = scenario
         self.rate_limit_per_minute = scenario.rate_limit_per_minute
+        self.updates_live = True  # every fill is reported as it happens
         self.requests_made = 0
         self.rate_limited = 0
         self._state_path = state_path
