@@ -61,9 +61,12 @@ async def fetch_snapshot(gateway: BrokerGateway, symbols: Sequence[str]) -> Acco
     account = await gateway.get_account()
     positions = {s: q for s, q in (await gateway.get_positions()).items() if q != 0}
     wanted = sorted(set(symbols) | set(positions))
+    # The clock before the quotes: quote ages are measured at its time (as_of), so a quote's
+    # age is never overstated by the time the requests take (a quote `age_seconds` old when
+    # read is that old, not a few milliseconds more: "older than the limit" stays exact).
+    clock = await gateway.get_clock()
     quotes = await gateway.get_quotes(wanted)
     assets = await gateway.get_assets(wanted)
-    clock = await gateway.get_clock()
     open_orders = await gateway.list_orders(open_only=True)
     return AccountSnapshot(
         account_id=account.account_id,

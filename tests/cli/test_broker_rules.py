@@ -285,6 +285,28 @@ def test_stale_and_wide_quotes_block_legs_but_liquidations_only_get_a_note(
     assert "10 min" in table  # BUY1's quote age is shown
 
 
+def test_a_quote_exactly_as_old_as_the_limit_is_still_fresh(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'Older than max_quote_age_seconds' is strict: 60 s old at the preview is trusted."""
+    ages = {"AAA": "60", "BUY1": "59.99", "BUY2": "60.05"}
+    files = Files(
+        tmp_path,
+        _plan(
+            _item("AAA", "SELL", "-100"), _item("BUY1", "BUY", "100"), _item("BUY2", "BUY", "100")
+        ),
+        _scenario(
+            quotes={
+                symbol: {**_scenario()["quotes"][symbol], "age_seconds": age}
+                for symbol, age in ages.items()
+            }
+        ),
+    )
+    legs = _legs(files.preview(capsys))
+    assert (legs["AAA"]["status"], legs["BUY1"]["status"]) == ("ready", "ready")
+    assert (legs["BUY2"]["status"], legs["BUY2"]["reason"]) == ("blocked", "stale_quote")
+
+
 def test_a_foreign_open_order_blocks_its_symbol_on_both_sides(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
