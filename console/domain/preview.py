@@ -203,6 +203,7 @@ class _Sizer:
         est = EXACT.multiply(qty, price).quantize(CENT, ROUND_HALF_UP, EXACT)
         status, reason = PreviewStatus.READY, None
         if qty == 0:
+            qty = ZERO  # shown {"qty": "0"}, not "0.000000000" (DESIGN §6)
             status, reason = PreviewStatus.SKIPPED, Reason.ZERO_QTY
         elif est < self.settings.min_notional:
             status, reason = PreviewStatus.SKIPPED, Reason.BELOW_MIN_NOTIONAL

@@ -307,6 +307,21 @@ def test_a_quote_exactly_as_old_as_the_limit_is_still_fresh(
     assert (legs["BUY2"]["status"], legs["BUY2"]["reason"]) == ("blocked", "stale_quote")
 
 
+def test_legs_that_round_to_zero_show_a_plain_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DESIGN §6: a sell that rounds to zero shows {"qty": "0"}, fractionable or not."""
+    files = Files(
+        tmp_path,
+        _plan(_item("AAA", "SELL", "-0.00000001"), _item("BIG", "SELL", "-0.5")),
+        _scenario(assets={"BIG": {"fractionable": False}}),
+    )
+    legs = _legs(files.preview(capsys))
+    for symbol in ("AAA", "BIG"):
+        assert legs[symbol]["order"] == {"qty": "0"}, legs[symbol]
+        assert (legs[symbol]["est_qty"], legs[symbol]["reason"]) == ("0", "zero_qty_after_rounding")
+
+
 def test_a_foreign_open_order_blocks_its_symbol_on_both_sides(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
