@@ -136,7 +136,7 @@ def age_text(seconds: Decimal | None) -> str:
     """A quote's age: '4 s', '3 min', '2 h'; '—' when unknown."""
     if seconds is None:
         return NONE
-    whole = int(seconds)
+    whole = int(seconds.to_integral_value(ROUND_HALF_UP))  # the nearest second
     if whole < 120:
         return f"{whole} s"
     if whole < 7200:

@@ -322,6 +322,20 @@ def test_legs_that_round_to_zero_show_a_plain_zero(
         assert (legs[symbol]["est_qty"], legs[symbol]["reason"]) == ("0", "zero_qty_after_rounding")
 
 
+def test_a_zero_position_in_the_scenario_makes_its_symbol_known(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DESIGN §2.3: a symbol in `positions` is known (tradable), even at 0 shares."""
+    files = Files(
+        tmp_path,
+        _plan(_item("ZED", "SELL", "-10"), _item("WHY", "BUY", "10")),
+        _scenario(positions={"ZED": "0", "WHY": "0"}),
+    )
+    legs = _legs(files.preview(capsys))
+    assert (legs["ZED"]["status"], legs["ZED"]["reason"]) == ("blocked", "no_position")
+    assert (legs["WHY"]["status"], legs["WHY"]["reason"]) == ("blocked", "no_price")
+
+
 def test_a_foreign_open_order_blocks_its_symbol_on_both_sides(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -67,7 +67,7 @@ class Exchange:
         self.cash: Decimal = scenario.cash
         self.buying_power: Decimal = scenario.buying_power
         self.market_open: bool = scenario.market_open
-        self._positions: dict[str, Decimal] = dict(scenario.positions)
+        self._positions: dict[str, Decimal] = {s: q for s, q in scenario.positions.items() if q}
         self._orders: dict[str, OrderSnapshot] = {}
         self._by_client: dict[str, str] = {}
         self._counter = 0

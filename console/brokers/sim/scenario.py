@@ -333,7 +333,7 @@ def _read_position(rd: _Reader, raw: Any, path: str) -> Decimal | None:
     qty = rd.get({"q": raw}, "q", path, _NON_NEGATIVE)
     if raw is None:
         rd.add(path, "expected a quantity, got null")
-    return qty if qty is not None and qty > 0 else None  # a 0 position is dropped
+    return qty  # a 0 position holds nothing, but makes its symbol known (DESIGN §2.3)
 
 
 def _read_fills(rd: _Reader, raw: Any) -> FillRules:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from console.brokers.sim.exchange import Exchange
 from console.brokers.sim.scenario import (
     MAX_SCENARIO_BYTES,
     Scenario,
@@ -92,9 +93,10 @@ def test_quote_sides_may_be_missing_null_or_zero() -> None:
     assert scn.quotes["C"].mid() is None
 
 
-def test_zero_position_is_dropped() -> None:
+def test_a_zero_position_holds_nothing_but_makes_its_symbol_known() -> None:
     scn = parse_scenario("scn.json", b'{"positions": {"AAPL": "0", "VTI": "1"}}')
-    assert scn.positions == {"VTI": Decimal("1")}
+    assert scn.knows("AAPL") and scn.asset("AAPL") is not None
+    assert Exchange(scn).positions() == {"VTI": Decimal("1")}
 
 
 def test_assets_known_unknown_and_defaults() -> None:
