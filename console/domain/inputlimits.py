@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -68,6 +69,23 @@ def nesting_message(limit: int = MAX_DEPTH) -> str:
 def may_hold_surrogates(text: str) -> bool:
     """True when JSON text has a \\uD800-\\uDFFF escape (the only way to write a lone one)."""
     return _SURROGATE_ESCAPE.search(text) is not None
+
+
+def first_path(doc: Any, wanted: Callable[[Any], bool]) -> str | None:
+    """Path (`items[2].trade_amount`) of the first value, in document order, that is `wanted`."""
+    stack: list[tuple[Any, str]] = [(doc, "")]
+    while stack:
+        node, path = stack.pop()
+        if wanted(node):
+            return path
+        if isinstance(node, dict):
+            children = [(v, f"{path}.{k}" if path else str(k)) for k, v in node.items()]
+        elif isinstance(node, list):
+            children = [(v, f"{path}[{i}]") for i, v in enumerate(node)]
+        else:
+            continue
+        stack.extend(reversed(children))
+    return None
 
 
 def bad_unicode_path(doc: Any) -> str | None:

@@ -20,6 +20,7 @@ from console.domain.inputlimits import (
     bad_unicode_path,
     check_decimal_range,
     first_absurd_number,
+    first_path,
     may_hold_surrogates,
     nesting_message,
     too_deep,
@@ -602,8 +603,13 @@ def _read_item_checked(col: _Collector, raw: Any, index: int) -> PlanItem | None
     )
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number this console accepts")
+class _Constant:
+    """A bare NaN, Infinity or -Infinity in JSON, kept in place so its path can be named."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
 def decode_text(source: str, data: bytes) -> str:
@@ -621,13 +627,19 @@ def decode_text(source: str, data: bytes) -> str:
 def parse_json_document(source: str, data: bytes) -> Any:
     """Decode UTF-8 JSON exactly (decimals as Decimal); errors name the file, line and column."""
     text = decode_text(source, data)
+    constants: list[_Constant] = []
+
+    def keep_constant(name: str) -> _Constant:
+        constants.append(_Constant(name))
+        return constants[-1]
+
     try:
-        doc = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        doc = json.loads(text, parse_float=Decimal, parse_constant=keep_constant)
     except json.JSONDecodeError as exc:
         raise InputError.single(
             source, "", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
-    except ValueError as exc:  # NaN / Infinity, an integer of over 4,300 digits
+    except ValueError as exc:  # an integer of over 4,300 digits
         message = str(exc)
         if "integer string conversion" in message:
             message = "a number has over 4,300 digits"
@@ -636,6 +648,11 @@ def parse_json_document(source: str, data: bytes) -> Any:
         raise InputError.single(source, "", nesting_message()) from None
     if too_deep(doc):
         raise InputError.single(source, "", nesting_message())
+    if constants:
+        where = first_path(doc, lambda node: isinstance(node, _Constant))
+        raise InputError.single(
+            source, where or "", f"{constants[0].name} is not a number this console accepts"
+        )
     if may_hold_surrogates(text):
         where = bad_unicode_path(doc)
         if where is not None:

@@ -67,6 +67,19 @@ def test_digest_tells_apart_amounts_that_differ_beyond_28_digits() -> None:
     assert len(digests) == 2
 
 
+def test_a_bare_nan_or_infinity_is_refused_naming_its_field() -> None:
+    doc = plan_doc(item("AAPL", "BUY", "10"), item("MSFT", "BUY", "__X__"))
+    for literal in ("NaN", "Infinity", "-Infinity"):
+        text = json.dumps(doc).replace('"__X__"', literal)
+        assert _issues(text) == [
+            f"items[1].trade_amount: {literal} is not a number this console accepts"
+        ]
+    text = json.dumps(plan_doc(item("AAPL", "BUY", "1"), metadata={"a": [1, "__X__"]}))
+    assert _issues(text.replace('"__X__"', "NaN")) == [
+        "metadata.a[1]: NaN is not a number this console accepts"
+    ]
+
+
 @pytest.mark.parametrize("version", ["1.0", "1.0.0", "1.3"])
 def test_any_1x_schema_version_is_accepted(version: str) -> None:
     assert (
