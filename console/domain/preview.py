@@ -21,6 +21,7 @@ from console.domain.money import (
     div,
     mul,
     round_down,
+    sub,
     whole,
 )
 from console.domain.orders import OrderSpec, Side
@@ -113,7 +114,7 @@ class _Sizer:
     ) -> Leg:
         """A leg with the item's identity, the symbol's facts and the given sizing fields."""
         symbol = item.symbol
-        planned = abs(item.trade_amount)
+        planned = item.trade_amount.copy_abs()  # abs() would round to the context's 28 digits
         age, spread = self.quote_facts(symbol)
         coid = self.id_prefix[side] + symbol
         if len(coid) > MAX_CLIENT_ORDER_ID:
@@ -195,7 +196,7 @@ class _Sizer:
             return self.blocked(item, Side.SELL, distrust)
         # money's qty_down and cents_half_up, written out (helper calls are a tenth of a leg)
         step = QTY_STEP if fractionable else ONE
-        qty = EXACT.divide(abs(item.trade_amount), price).quantize(step, ROUND_DOWN, EXACT)
+        qty = EXACT.divide(item.trade_amount.copy_abs(), price).quantize(step, ROUND_DOWN, EXACT)
         capped: tuple[Note, ...] = ()
         if qty > held:
             qty = held if fractionable else whole(held)
@@ -399,7 +400,7 @@ def _compute_preview(
     )
     reserve = cents_half_up(mul(settings.buy_reserve_pct, sizer.equity))
     spendable = spendable_amount(snapshot.cash, snapshot.buying_power, settings.allow_margin)
-    available = add(spendable, expected, -reserve)
+    available = sub(add(spendable, expected), reserve)
     planned = add(*(item.trade_amount for item in buy_items if prechecked[item.symbol] is None))
     scale = funding_scale(available, planned)
 

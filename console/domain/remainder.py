@@ -55,7 +55,7 @@ def build_remainder(
         timestamp=stamp,
         items=items,
         total_portfolio_value=snapshot.equity(),
-        total_trade_value=add(*(abs(i.trade_amount) for i in items)),
+        total_trade_value=add(*(i.trade_amount.copy_abs() for i in items)),
         max_drift_tolerance=source.max_drift_tolerance,
         execution_urgency=source.execution_urgency,
         estimated_duration_minutes=source.estimated_duration_minutes,

@@ -86,7 +86,7 @@ def parse_targets(source: str, data: bytes) -> dict[str, Decimal]:
 
 def target_priority(amount: Decimal) -> int:
     """Priority by size: >= 10,000 -> 1, >= 1,000 -> 2, >= 100 -> 3, >= 50 -> 4, else 5."""
-    size = abs(amount)
+    size = amount.copy_abs()
     for bound, priority in ((10_000, 1), (1_000, 2), (100, 3), (50, 4)):
         if size >= bound:
             return priority
@@ -144,7 +144,7 @@ def target_items(
         current_weight = div(current, equity) if equity > 0 else ZERO
         if weight == 0 and qty > 0:
             action = Action.SELL
-        elif abs(amount) < threshold or amount == 0:
+        elif amount.copy_abs() < threshold or amount == 0:
             action, amount = Action.HOLD, cents_half_up(ZERO)
         else:
             action = Action.BUY if amount > 0 else Action.SELL
@@ -184,7 +184,7 @@ def build_targets_plan(
         timestamp=now,
         items=items,
         total_portfolio_value=snapshot.equity(),
-        total_trade_value=add(*(abs(i.trade_amount) for i in items)),
+        total_trade_value=add(*(i.trade_amount.copy_abs() for i in items)),
     )
     digest = targets_digest(data, snapshot.account_id, now.date())
     return LoadedPlan(plan=plan, digest=digest, source=source, kind="targets")

@@ -336,6 +336,20 @@ def test_a_zero_position_in_the_scenario_makes_its_symbol_known(
     assert (legs["WHY"]["status"], legs["WHY"]["reason"]) == ("blocked", "no_price")
 
 
+def test_amounts_beyond_28_digits_are_carried_exactly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """abs() and unary minus round to the default context's 28 digits; the preview must not."""
+    exact = "10.123456789012345678901234567890123"
+    files = Files(
+        tmp_path, _plan(_item("AAA", "SELL", f"-{exact}"), _item("BUY1", "BUY", exact)), _scenario()
+    )
+    data = files.preview(capsys).json()
+    legs = _legs(files.preview(capsys))
+    assert legs["AAA"]["planned_amount"] == legs["BUY1"]["planned_amount"] == exact
+    assert data["funding"]["planned_buys"] == exact
+
+
 def test_a_foreign_open_order_blocks_its_symbol_on_both_sides(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
