@@ -19,6 +19,7 @@ from console.domain.events import (
     ApprovalGiven,
     FundingRecomputed,
     OrderIntent,
+    OrderNotPlaced,
     OrderSubmitted,
     OrderUnknown,
     OrderUpdate,
@@ -664,7 +665,9 @@ def runs_table(verified_upto: Callable[[], int | None] = lambda: None) -> TableS
 def event_subject(recorded: RecordedEvent) -> str:
     """The order (or phase) an event is about."""
     event = recorded.event
-    if isinstance(event, OrderIntent | OrderSubmitted | OrderUpdate | OrderUnknown):
+    if isinstance(
+        event, OrderIntent | OrderSubmitted | OrderUpdate | OrderUnknown | OrderNotPlaced
+    ):
         return event.client_order_id
     if isinstance(event, PhaseStarted | PhaseCompleted):
         return f"{event.phase.value} phase"
@@ -690,6 +693,8 @@ def event_details(recorded: RecordedEvent) -> str:
         return text + (f" · {e.reason}" if e.reason else "")
     if isinstance(e, OrderUnknown):
         return f"outcome unknown: {e.reason}"
+    if isinstance(e, OrderNotPlaced):
+        return f"never placed: the broker has no such order ({e.reason})"
     if isinstance(e, FundingRecomputed):
         return (
             f"proceeds {f.money(e.sell_proceeds)} · available {f.money(e.available_for_buys)}"

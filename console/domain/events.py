@@ -90,6 +90,14 @@ class OrderUpdate(Frozen):
     source: Literal["stream", "lookup", "submit", "reconcile", "operator"] = "stream"
 
 
+class OrderNotPlaced(Frozen):
+    """The broker has no order under an intent's id: none was placed, and none will be sent."""
+
+    kind: Literal["order_not_placed"] = "order_not_placed"
+    client_order_id: str
+    reason: str  # the never-sent leg's reason code: halted or not_submitted
+
+
 class OrderUnknown(Frozen):
     """A submit whose outcome could not be established (timeout, ambiguous error)."""
 
@@ -168,6 +176,7 @@ JournalEvent = Annotated[
     | OrderSubmitted
     | OrderUpdate
     | OrderUnknown
+    | OrderNotPlaced
     | FundingRecomputed
     | PhaseCompleted
     | RunHalted
@@ -186,6 +195,7 @@ EVENT_KINDS = (
     "order_submitted",
     "order_update",
     "order_unknown",
+    "order_not_placed",
     "funding_recomputed",
     "phase_completed",
     "run_halted",

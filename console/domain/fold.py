@@ -24,6 +24,7 @@ from console.domain.events import (
     ApprovalGiven,
     FundingRecomputed,
     OrderIntent,
+    OrderNotPlaced,
     OrderSubmitted,
     OrderUnknown,
     OrderUpdate,
@@ -299,6 +300,11 @@ class RunFolder:
                 if work is not None and self._move(work, LegStatus.UNKNOWN, recorded):
                     self._touch(work, recorded)
                 self._incident(recorded, "unknown", work.symbol if work else None, event.reason)
+            case OrderNotPlaced():
+                work = self._working(event.client_order_id)
+                if work is not None and self._move(work, LegStatus.SKIPPED, recorded):
+                    work.reason = event.reason
+                    self._touch(work, recorded)
             case FundingRecomputed():
                 self._recomputed = event
                 for resized in event.legs:

@@ -85,7 +85,8 @@ def _table() -> dict[LegStatus, frozenset[LegStatus]]:
             # Sent (any broker answer), ambiguous, or resized to nothing / ended before sending.
             follows = BROKER | {LegStatus.UNKNOWN, LegStatus.SKIPPED}
         elif status is LegStatus.UNKNOWN:
-            follows = BROKER  # a look-up or the stream settles it
+            # A look-up or the stream settles it; or the broker confirms none was placed.
+            follows = BROKER | {LegStatus.SKIPPED}
         elif status is LegStatus.PARTIALLY_FILLED:
             follows = BROKER - NO_FILL_ACK
         else:

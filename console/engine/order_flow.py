@@ -11,6 +11,7 @@ import structlog
 from console.domain.events import (
     JournalEvent,
     OrderIntent,
+    OrderNotPlaced,
     OrderSubmitted,
     OrderUnknown,
     OrderUpdate,
@@ -287,18 +288,9 @@ class OrderFlow:
                 answered, snap = await self.lookup(coid)
                 if snap is None:
                     if answered:  # the broker has no such order: nothing works, nothing to send
-                        await self._append(
-                            OrderUpdate(
-                                client_order_id=coid,
-                                broker_order_id="",
-                                status=OrderStatus.CANCELED,
-                                filled_qty=leg.filled_qty,
-                                filled_avg_price=leg.filled_avg_price,
-                                event="canceled",
-                                reason=f"{why}: the order never reached the broker",
-                                source="lookup",
-                            )
-                        )
+                        log.warning("order_never_placed", client_order_id=coid, why=why)
+                        reason = "halted" if why == "halt" else "not_submitted"
+                        await self._append(OrderNotPlaced(client_order_id=coid, reason=reason))
                     continue
                 await self.record(snap, source="lookup")
                 broker_id = snap.broker_order_id

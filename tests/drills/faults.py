@@ -213,6 +213,12 @@ CASES: tuple[FaultCase, ...] = (
         then={"forbidden_requests": 0},
     ),
     FaultCase(
+        "keys_refused_on_a_submit",  # found by an outside audit: was read as an unknown outcome
+        switches={"unauthorized_submits": 1},
+        statuses=frozenset({"halted"}),
+    ),
+    FaultCase("server_without_the_stream", switches={"stream_unavailable": True}),
+    FaultCase(
         "status_done_for_day",
         fills={"never_fill": ["AAPL"]},
         during=_done_for_day,

@@ -10,6 +10,7 @@ from console.domain.events import (
     JournalEvent,
     LegResized,
     OrderIntent,
+    OrderNotPlaced,
     OrderSubmitted,
     OrderUnknown,
     OrderUpdate,
@@ -160,6 +161,7 @@ def one_of_each_kind() -> list[JournalEvent]:
             event="fill",
         ),
         OrderUnknown(client_order_id=sell.client_order_id, reason="submit timed out after 10 s"),
+        OrderNotPlaced(client_order_id=sell.client_order_id, reason="not_submitted"),
         StreamStatus(state="silent", detail="no update for 30 s — «quiet»"),
         PhaseCompleted(phase=Side.SELL),
         FundingRecomputed(

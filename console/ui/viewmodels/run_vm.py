@@ -19,6 +19,7 @@ from console.domain.events import (
     ApprovalGiven,
     FundingRecomputed,
     OrderIntent,
+    OrderNotPlaced,
     OrderSubmitted,
     OrderUnknown,
     OrderUpdate,
@@ -275,6 +276,7 @@ class RunViewModel(QObject):
             type(event) is OrderUpdate
             or type(event) is OrderSubmitted
             or type(event) is OrderUnknown
+            or type(event) is OrderNotPlaced
         ):
             self._folder.apply(recorded)
             self._touched[event.client_order_id] = None
