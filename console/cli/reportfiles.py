@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from console.domain.errors import InputError
+from console.domain.formatting import counted
 
 
 def check_pdf_path(path: str) -> None:
@@ -27,4 +28,4 @@ def write_report(path: str, write: Callable[[str], int]) -> None:
         raise InputError.single(path, "--pdf", f"cannot be written: {exc.strerror}") from None
     if not Path(path).is_file() or Path(path).stat().st_size == 0:
         raise InputError.single(path, "--pdf", "cannot be written")
-    sys.stderr.write(f"wrote {path} ({pages} pages)\n")
+    sys.stderr.write(f"wrote {path} ({counted(pages, 'page')})\n")

@@ -144,6 +144,11 @@ def age_text(seconds: Decimal | None) -> str:
     return f"{whole // 3600} h"
 
 
+def counted(number: int, noun: str) -> str:
+    """'1 page', '3 pages' (a plural in s)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def hours_minutes(minutes: Decimal) -> str:
     """'2 h 5 min' or '7 min'."""
     hours, mins = divmod(int(minutes), 60)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.domain.formatting import counted
 from console.domain.plan import LoadedPlan
 from console.domain.remainder import build_remainder, plan_json_bytes, remainder_stamp
 from console.engine.ports import BrokerError
@@ -312,7 +313,7 @@ class FileController(QObject):
             )
         else:
             return None
-        return f"Exported {path} ({pages} pages)"
+        return f"Exported {path} ({counted(pages, 'page')})"
 
     def _export(self, path: str, write: Callable[[], str | None]) -> None:
         """Run one export and say what was written, or why the file could not be written."""

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from console.domain.columns import Tone
+from console.domain.formatting import counted
 from console.domain.replay import ReplayIndex
 from console.domain.runstate import RunState
 from console.engine.ports import Journal
@@ -532,7 +533,7 @@ class ReplayWindow(QMainWindow):
 
         def write() -> str:
             pages = exports.run_pdf(view.state, head, path, replay.name, first)
-            return f" ({pages} pages, at seq {seq})"
+            return f" ({counted(pages, 'page')}, at seq {seq})"
 
         self._export(path, write)
 
