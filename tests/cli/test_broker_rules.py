@@ -344,10 +344,10 @@ def test_amounts_beyond_28_digits_are_carried_exactly(
     files = Files(
         tmp_path, _plan(_item("AAA", "SELL", f"-{exact}"), _item("BUY1", "BUY", exact)), _scenario()
     )
-    data = files.preview(capsys).json()
-    legs = _legs(files.preview(capsys))
+    result = files.preview(capsys)
+    legs = _legs(result)
     assert legs["AAA"]["planned_amount"] == legs["BUY1"]["planned_amount"] == exact
-    assert data["funding"]["planned_buys"] == exact
+    assert result.json()["funding"]["planned_buys"] == exact
 
 
 def test_a_foreign_open_order_blocks_its_symbol_on_both_sides(
