@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import structlog
 
@@ -19,6 +21,7 @@ from console.cli.common import (
 )
 from console.cli.tables import run_table
 from console.domain.config import Settings
+from console.domain.preview import gate_refusal
 from console.domain.runstate import RunState, run_state_json
 from console.engine.executor import PhaseExecutor, Unfinished
 from console.engine.gateway import BrokerGateway
@@ -45,6 +48,13 @@ async def run_command(args: argparse.Namespace, settings: Settings) -> int:
             raise RefusedError(
                 "approval missing: review `phase-console preview` and pass --yes to run"
             )
+        clock = snapshot.clock
+        if clock is not None and not await asyncio.to_thread(Path(args.journal).exists):
+            # No journal file is created for a run that cannot start now (DESIGN §4: nothing
+            # journaled); the executor reads the gate again, fresh, under the run lock.
+            refusal = gate_refusal(clock, snapshot.account_status, settings)
+            if refusal is not None:
+                raise RefusedError(refusal)
         journal = open_journal(args.journal)
         executor = PhaseExecutor(gateway, journal, settings)
         state = await start_or_resume(

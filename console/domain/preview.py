@@ -8,7 +8,7 @@ from console.domain.canonical import sha256_hex
 from console.domain.config import Settings
 from console.domain.gcpause import GcPaused
 from console.domain.ids import MAX_CLIENT_ORDER_ID, client_order_id_prefix, plan_order_prefix
-from console.domain.market import AccountSnapshot, Asset, MarketClock
+from console.domain.market import AccountSnapshot, AccountStatus, Asset, MarketClock
 from console.domain.money import (
     CENT,
     EXACT,
@@ -324,6 +324,15 @@ def clock_refusal(clock: MarketClock, settings: Settings) -> str | None:
     """Why orders placed now could not fill in regular hours, or None."""
     problem = clock_problem(clock.is_open, clock, settings)
     return problem[1] if problem is not None else None
+
+
+def gate_refusal(clock: MarketClock, account: AccountStatus, settings: Settings) -> str | None:
+    """Why a run may not start now: the market's clock, then the account's status; or None."""
+    refusal = clock_refusal(clock, settings)
+    if refusal is not None:
+        return refusal
+    blocked = account.blocked_reason()
+    return f"the account cannot trade: {blocked}" if blocked is not None else None
 
 
 def market_gate(snapshot: AccountSnapshot, settings: Settings) -> Problem | None:

@@ -28,7 +28,7 @@ from console.domain.fold import RunFolder
 from console.domain.funding import recompute_funding
 from console.domain.market import MarketClock
 from console.domain.orders import Side
-from console.domain.preview import clock_refusal
+from console.domain.preview import gate_refusal
 from console.domain.preview_model import Preview
 from console.domain.runstate import LegState, RunState, derive_status
 from console.engine.gateway import BrokerGateway
@@ -207,12 +207,9 @@ class PhaseExecutor:
             account = await self.gateway.get_account()
         except BrokerError as exc:
             raise RunRefusedError(f"the broker could not be read before the run: {exc}") from exc
-        refusal = clock_refusal(clock, self.settings)
+        refusal = gate_refusal(clock, account.status, self.settings)
         if refusal is not None:
             raise RunRefusedError(refusal)
-        blocked = account.status.blocked_reason()
-        if blocked is not None:
-            raise RunRefusedError(f"the account cannot trade: {blocked}")
 
     async def _start_locked(self, preview: Preview, plan_source: str, lock: RunLock) -> RunState:
         self._run_id = self.journal.new_run_id()
@@ -436,10 +433,8 @@ class PhaseExecutor:
             await self._recompute_funding(None)
             return
         clock, account = await self._read_broker()
-        blocked = account.status.blocked_reason()
-        refusal = clock_refusal(clock, self.settings)
-        if blocked is not None or refusal is not None:
-            why = refusal if refusal is not None else f"the account cannot trade: {blocked}"
+        why = gate_refusal(clock, account.status, self.settings)
+        if why is not None:
             self.halt(f"buys not sent: {why}")
             return
         await self._recompute_funding(account)

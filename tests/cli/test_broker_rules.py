@@ -196,7 +196,7 @@ def test_closed_market_places_nothing_and_exits_4(
     result = files.run(capsys)
     assert result.code == 4
     assert "market is closed" in result.err and "1 h 15 min" in result.err
-    assert files.runs_in_journal() == 0
+    assert not files.journal.exists()  # nothing journaled: not even an empty journal file
     assert files.sim()["orders"] == []
 
 
