@@ -400,7 +400,9 @@ class PhaseExecutor:
                 # The stream may have a gap (or none is connected): one listing of the orders.
                 await self.orders.reconcile(self._started_at(), include_unsent=False)
                 last_change = self._clock()
-            wait = min(deadline - now, poll)
+            # Wake at least every rest_poll: a stream that drops mid-phase is then noticed
+            # within seconds (nothing arrives to wake us), not after quiet_poll.
+            wait = min(deadline - now, poll, self.tuning.rest_poll)
             try:
                 async with asyncio.timeout(wait):
                     await self._changed.wait()

@@ -300,16 +300,25 @@ class OrderFlow:
                 await self.gateway.cancel_order(broker_id)
             except BrokerError as exc:
                 log.warning("cancel_failed", client_order_id=coid, error=str(exc))
+        # One listing at once: an order that filled before its cancel (the answer "not
+        # cancelable") or whose cancel is already done ends here without waiting the grace.
+        await self.reconcile(started_at, include_unsent=False)
         deadline = self._clock() + self.tuning.cancel_grace
         while self._clock() < deadline:
             if not self._still_open(coids):
                 return []
             self._changed.clear()
             try:
-                async with asyncio.timeout(max(0.0, deadline - self._clock())):
+                # Without a live stream nothing would wake us: look again every rest_poll.
+                wait = deadline - self._clock()
+                if not self.gateway.updates_live:
+                    wait = min(wait, self.tuning.rest_poll)
+                async with asyncio.timeout(max(0.0, wait)):
                     await self._changed.wait()
             except TimeoutError:
-                break
+                if self.gateway.updates_live:
+                    break
+                await self.reconcile(started_at, include_unsent=False)
         await self.reconcile(started_at, include_unsent=False)
         return self._still_open(coids)
 

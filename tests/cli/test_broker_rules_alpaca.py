@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -198,3 +199,30 @@ def test_a_server_without_the_stream_is_followed_by_rest_at_once(
     assert len(phases) == 2 and all(not phase.timed_out for phase in phases)
     said = [e.detail for e in events if isinstance(e, StreamStatus)]
     assert said and said[0].startswith("the order stream is not connected"), said
+
+
+def test_a_stream_lost_mid_phase_is_replaced_by_rest_within_seconds(
+    start: Start, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The stream drops before the fills and cannot reconnect: REST finds them in seconds."""
+    emu = start(_scenario(fills={"latency_ms": 1500}))
+    plan = _plan(_item("AAA", "SELL", "-100"), _item("BUY1", "BUY", "100"))
+
+    def lose_the_stream() -> None:
+        deadline = time.monotonic() + 10
+        while emu.stream_connections == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.6)  # the phase is waiting for updates on a live stream by then
+        emu.set_faults(stream_unavailable=True)
+        emu.drop_stream()
+
+    thread = threading.Thread(target=lose_the_stream, daemon=True)
+    thread.start()
+    # Noticing only after 15 s of quiet, the sell phase used to time out at 10 s.
+    result = _run(capsys, tmp_path, plan, "--phase-timeout", "10")
+    thread.join(timeout=10)
+    assert result.code == 0, result.err
+    with SqliteJournal(tmp_path / "j.sqlite", read_only=True) as journal:
+        events = [recorded.event for recorded in journal.all_events()]
+    phases = [e for e in events if isinstance(e, PhaseCompleted)]
+    assert len(phases) == 2 and all(not phase.timed_out for phase in phases)
