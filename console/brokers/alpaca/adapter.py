@@ -248,13 +248,14 @@ class AlpacaBroker:
                 # A server without the list endpoint: ask symbol by symbol instead.
                 log.warning("alpaca.asset_list_unavailable", error=str(exc))
                 listed = []
+            entries = listed if isinstance(listed, list) else []
             facts = {}
-            for entry in listed if isinstance(listed, list) else []:
+            for entry in entries:
                 asset = _asset(entry)
                 if asset is not None:
                     facts[asset.symbol] = asset
-            if len(facts) < len(listed):
-                log.warning("alpaca.assets_skipped", count=len(listed) - len(facts))
+            if len(facts) < len(entries):
+                log.warning("alpaca.assets_skipped", count=len(entries) - len(facts))
             if facts:
                 self._assets.store(facts)
         wanted = list(dict.fromkeys(symbols))
