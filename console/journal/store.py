@@ -12,7 +12,6 @@ journal (`read_only=True`) opens the file with `mode=ro` and never blocks that w
 
 from __future__ import annotations
 
-import gc
 import os
 import secrets
 import sqlite3
@@ -26,6 +25,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from console.domain.errors import InputError
 from console.domain.events import JournalEvent, RecordedEvent, RunStarted
+from console.domain.gcpause import GcPaused  # 100,000 events: 2.9 s with GC, 1.0 s without
 from console.engine.ports import RunLock, RunSummary, VerifyResult
 from console.journal.codec import encode_event, roundtrip_check
 from console.journal.lock import FileRunLock
@@ -61,24 +61,6 @@ class JournalError(Exception):
 
 class ReadOnlyJournalError(JournalError):
     """An append on a journal opened with read_only=True."""
-
-
-class _GcPaused:
-    """Pause the cyclic GC while building many objects that all stay alive.
-
-    Loading 100,000 events creates ~1M long-lived objects; every gen-2 pass would rescan them
-    all (measured: all_events 2.9 s with GC, 1.0 s without). Nothing built here is cyclic
-    garbage, and the previous GC state is restored on exit. (A class, not @contextmanager:
-    contextlib assigns `__traceback__`, which the frozen-dataclass InputError refuses.)
-    """
-
-    def __enter__(self) -> None:
-        self._enabled = gc.isenabled()
-        gc.disable()
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._enabled:
-            gc.enable()
 
 
 class _ReadTransaction:
@@ -269,7 +251,7 @@ class SqliteJournal:
                 f"{_SELECT} WHERE run_id = ? AND (? < 0 OR seq <= ?) ORDER BY seq",
                 (run_id, limit, limit),
             ).fetchall()
-        with _GcPaused():
+        with GcPaused():
             return [self._recorded(row) for row in rows]
 
     def all_events(self, upto_seq: int | None = None) -> list[RecordedEvent]:
@@ -279,7 +261,7 @@ class SqliteJournal:
             rows = conn.execute(
                 f"{_SELECT} WHERE (? < 0 OR seq <= ?) ORDER BY seq", (limit, limit)
             ).fetchall()
-        with _GcPaused():
+        with GcPaused():
             return [self._recorded(row) for row in rows]
 
     def last_seq(self) -> int:
@@ -290,7 +272,7 @@ class SqliteJournal:
 
     def runs(self) -> list[RunSummary]:
         """Every run, oldest first (each event folded once; later calls fold only new ones)."""
-        with self._read() as conn, _GcPaused():
+        with self._read() as conn, GcPaused():
             self._cache.refresh(conn, self._recorded)
             return self._cache.summaries()
 
