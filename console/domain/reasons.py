@@ -69,10 +69,9 @@ def leg_reason_text(leg: Leg, settings: Settings = _DEFAULTS) -> str | None:
             return f"whole shares only: {usd(amount)} buys 0 sh{price}"
         return f"{usd(amount)} rounds to 0 shares{price}"
     if code is Reason.STALE_QUOTE:
-        limit = _limit_seconds(settings.max_quote_age_seconds)
-        return f"quote {age(leg.quote_age_seconds)} old (limit {limit})"
+        return _quote_age_text(leg, settings)
     if code is Reason.WIDE_SPREAD:
-        return f"spread {_bps(leg.spread_bps)} (limit {qty_text(settings.max_spread_bps)})"
+        return _spread_text(leg, settings)
     if code is Reason.OPEN_ORDER:
         return f"an order placed outside this plan is working on {leg.symbol}"
     if code is Reason.RISK_LIMIT:
@@ -93,11 +92,19 @@ def note_text(note: Note, leg: Leg, settings: Settings = _DEFAULTS) -> str:
     if note is Note.LIQUIDATION:
         return f"sells every {leg.symbol} share held (target weight 0)"
     if note is Note.STALE_QUOTE:
-        limit = _limit_seconds(settings.max_quote_age_seconds)
-        return f"quote {age(leg.quote_age_seconds)} old (limit {limit})"
+        return _quote_age_text(leg, settings)
     if note is Note.WIDE_SPREAD:
-        return f"spread {_bps(leg.spread_bps)} (limit {qty_text(settings.max_spread_bps)})"
+        return _spread_text(leg, settings)
     return code_text(note.value, leg.symbol)
+
+
+def _quote_age_text(leg: Leg, settings: Settings) -> str:
+    limit = _limit_seconds(settings.max_quote_age_seconds)
+    return f"quote {age(leg.quote_age_seconds)} old (limit {limit})"
+
+
+def _spread_text(leg: Leg, settings: Settings) -> str:
+    return f"spread {_bps(leg.spread_bps)} (limit {qty_text(settings.max_spread_bps)})"
 
 
 def leg_notes_text(leg: Leg, settings: Settings = _DEFAULTS) -> str:

@@ -28,6 +28,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from tests.cli.helpers import Result  # exit code and captured output of one command
+
 REPO = Path(__file__).resolve().parents[2]
 DEMO_PLAN = REPO / "resources" / "demo" / "plan.json"
 DEMO_SCENARIO = REPO / "resources" / "demo" / "scenario.json"
@@ -36,18 +38,6 @@ KEY, SECRET = "PKDRILLKEY", "pc-drill-secret-Qw7z"
 CENT = Decimal("0.01")
 SENT_LIKE = frozenset({"skipped", "blocked"})
 _INPROCESS = threading.Lock()
-
-
-@dataclass
-class Result:
-    """Exit code, output and (for kills) how the process ended."""
-
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
 
 
 @dataclass
