@@ -79,17 +79,6 @@ def state_json(state: RunState, at: int, last_seq: int, path: str | Path) -> Non
     Path(path).write_text(json.dumps(replay_json(state, at, last_seq), indent=2) + "\n")
 
 
-def preview_pdf(preview: Preview, path: str | Path, source: str = "", approver: str = "") -> int:
-    """Write the pre-trade review report (the same PDF as `preview --pdf`); the page count."""
-    return reports.write_preview_pdf(preview, path, source, approver)
-
-
-def run_pdf(
-    state: RunState,
-    journal_head: str | None,
-    path: str | Path,
-    journal: str = "",
-    events: Sequence[RecordedEvent] = (),
-) -> int:
-    """Write the post-trade run report (the same PDF as `replay --pdf`); the page count."""
-    return reports.write_run_pdf(state, journal_head, path, journal, events)
+# The PDF reports are reports.py's; the windows export them through this module like the rest.
+preview_pdf = reports.write_preview_pdf
+run_pdf = reports.write_run_pdf
