@@ -338,6 +338,7 @@ def _fast_decimal(value: Any, low: Decimal | None, high: Decimal | None) -> Deci
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 _ACTIONS = {member.value: member for member in Action}
+_DEFAULT_PRIORITY = 3  # an item without a priority
 _SYMBOL_MATCH = SYMBOL_AS_WRITTEN_RE.fullmatch
 
 
@@ -362,7 +363,7 @@ def _read_item_fast(raw: Any) -> PlanItem | None:
         return None
     priority = get("priority")
     if priority is None:
-        priority = 3
+        priority = _DEFAULT_PRIORITY
     elif type(priority) is not int or not 1 <= priority <= 5:
         return None
     decimal = _fast_decimal
@@ -414,7 +415,6 @@ def _read_item_fast(raw: Any) -> PlanItem | None:
 
 
 _NUMBER_KINDS = frozenset({str, int, Decimal})  # bool is its own type: never a number here
-_DEFAULT_PRIORITY = 3
 
 
 def _column(raw_items: list[dict[str, Any]], key: str) -> list[Any]:
@@ -575,7 +575,12 @@ def _read_item_checked(col: _Collector, raw: Any, index: int) -> PlanItem | None
     trade_amount = col.field(raw, "trade_amount", f"{base}.trade_amount", _decimal)
     action = col.field(raw, "action", f"{base}.action", _enum(Action))
     priority = col.field(
-        raw, "priority", f"{base}.priority", _int_in(1, 5), required=False, default=3
+        raw,
+        "priority",
+        f"{base}.priority",
+        _int_in(1, 5),
+        required=False,
+        default=_DEFAULT_PRIORITY,
     )
     if len(col.issues) > before:
         return None
