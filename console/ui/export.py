@@ -79,6 +79,11 @@ def state_json(state: RunState, at: int, last_seq: int, path: str | Path) -> Non
     Path(path).write_text(json.dumps(replay_json(state, at, last_seq), indent=2) + "\n")
 
 
+def cannot_export(path: str, exc: OSError) -> str:
+    """What a window says when an export cannot be written."""
+    return f"Cannot export {path}: {exc.strerror or exc}"
+
+
 # The PDF reports are reports.py's; the windows export them through this module like the rest.
 preview_pdf = reports.write_preview_pdf
 run_pdf = reports.write_run_pdf

@@ -320,7 +320,7 @@ class FileController(QObject):
         try:
             said = write()
         except OSError as exc:
-            self.message.emit(f"Cannot export {path}: {exc.strerror or exc}")
+            self.message.emit(export.cannot_export(path, exc))
             return
         if said is not None:
             self.message.emit(said)

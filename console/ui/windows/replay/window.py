@@ -542,7 +542,7 @@ class ReplayWindow(QMainWindow):
         try:
             detail = write() or ""
         except OSError as exc:
-            self.statusBar().showMessage(f"Cannot export {path}: {exc.strerror or exc}")
+            self.statusBar().showMessage(exports.cannot_export(path, exc))
             return
         self.statusBar().showMessage(f"Exported {path}{detail}", 10000)
 
