@@ -177,11 +177,12 @@ class WsSession:
                 self.send_text(json.dumps({"stream": "listening", "data": {"streams": []}}))
                 return
             streams = [s for s in payload.get("streams", []) if s == "trade_updates"]
-            self.send_text(json.dumps({"stream": "listening", "data": {"streams": streams}}))
+            # Registered before the answer: once `listening` is read, no update can be missed.
             if streams:
                 self._hub.add(self)
             else:
                 self._hub.remove(self)
+            self.send_text(json.dumps({"stream": "listening", "data": {"streams": streams}}))
 
     def send_text(self, payload: str) -> bool:
         """Queue and write one text frame; False when the connection is gone."""

@@ -34,9 +34,11 @@ class _HookedStream(TradingStream):
         on_connected: Callable[[], None],
         on_auth_refused: Callable[[str], None],
         on_connect_failed: Callable[[], None],
+        listen_wait_s: float,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self._listen_wait_s = listen_wait_s
         self._on_connected = on_connected
         self._on_auth_refused = on_auth_refused
         self._on_connect_failed = on_connect_failed
@@ -58,6 +60,28 @@ class _HookedStream(TradingStream):
             said = data.get("error") or data.get("message") or data.get("status") or "refused"
             self._on_auth_refused(str(said))
             raise ValueError(f"failed to authenticate: {said}")
+
+    async def _subscribe_trade_updates(self) -> None:
+        """Listen, then wait (bounded) for Alpaca's `listening` answer before reporting connected.
+
+        alpaca-py only sends `listen`: an order placed before the server has registered it
+        would lose its first events, so a run's first submit waits for the answer.
+        """
+        await super()._subscribe_trade_updates()
+        ws: Any = self._ws
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._listen_wait_s
+        while (left := deadline - loop.time()) > 0:
+            try:
+                message = json.loads(await asyncio.wait_for(ws.recv(), left))
+            except TimeoutError:
+                break
+            if isinstance(message, dict) and message.get("stream") == "listening":
+                return
+            if isinstance(message, dict):
+                self._data_received = message.get("stream") == "trade_updates"
+                await self._dispatch(message)
+        log.warning("alpaca.stream_listen_unconfirmed", waited_s=self._listen_wait_s)
 
     async def _start_ws(self) -> None:
         """Connect, authenticate and listen; then report the (re)connection, or its failure."""
@@ -105,6 +129,7 @@ class StreamSupervisor:
             on_connected=self._connected,
             on_auth_refused=self._auth_refused,
             on_connect_failed=self._connect_failed,
+            listen_wait_s=options.request_timeout_s,
         )
         self._stream._reconnect_min_backoff = options.stream_reconnect_min_s
         self._stream._reconnect_max_backoff = options.stream_reconnect_max_s

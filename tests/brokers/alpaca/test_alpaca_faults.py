@@ -214,3 +214,41 @@ def test_a_hung_call_does_not_hang_close(emu: AlpacaEmulator) -> None:
             await b.get_account()
 
     asyncio.run(main())
+
+
+def test_the_first_submit_waits_until_the_server_confirms_listening(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server slow to register `listen` must not cost the first order its `new` event."""
+    from alpaca_testkit import emulator
+
+    from console.emulator.ws import WsSession
+
+    original = WsSession._on_message
+
+    def slow_listen(self: WsSession, data: bytes) -> None:
+        if b'"listen"' in data:
+            time.sleep(0.4)  # the server registers the listener (and answers) late
+        original(self, data)
+
+    monkeypatch.setattr(WsSession, "_on_message", slow_listen)
+    emu = emulator()
+
+    async def main() -> None:
+        b = broker(emu)
+        sub = Collector(b.updates())
+        try:
+            request = order("AAPL", "buy", notional="100.00")
+            await b.submit_order(request)
+            await sub.wait_terminal([request.client_order_id])
+            events = [u.event for u in sub.seen[request.client_order_id]]
+            assert events[0] == "new"
+            assert events[-1] == "fill"
+        finally:
+            await b.close()
+            await sub.stop()
+
+    try:
+        asyncio.run(main())
+    finally:
+        emu.stop()
