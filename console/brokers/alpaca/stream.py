@@ -24,6 +24,9 @@ log = structlog.get_logger(__name__)
 _WS_LOGGER = logging.getLogger("console.brokers.alpaca.websocket")
 _WS_LOGGER.setLevel(logging.WARNING)
 
+# Alpaca answers `listen` at once; a server that does not answer is trusted after this long.
+_LISTEN_ANSWER_WAIT_S = 2.0
+
 
 class _HookedStream(TradingStream):
     """TradingStream (raw payloads) that reports (re)connections and why authentication failed."""
@@ -129,7 +132,7 @@ class StreamSupervisor:
             on_connected=self._connected,
             on_auth_refused=self._auth_refused,
             on_connect_failed=self._connect_failed,
-            listen_wait_s=options.request_timeout_s,
+            listen_wait_s=min(options.request_timeout_s, _LISTEN_ANSWER_WAIT_S),
         )
         self._stream._reconnect_min_backoff = options.stream_reconnect_min_s
         self._stream._reconnect_max_backoff = options.stream_reconnect_max_s

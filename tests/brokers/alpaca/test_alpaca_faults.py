@@ -252,3 +252,41 @@ def test_the_first_submit_waits_until_the_server_confirms_listening(
         asyncio.run(main())
     finally:
         emu.stop()
+
+
+def test_a_server_that_never_answers_listen_is_trusted_after_a_bounded_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from alpaca_testkit import emulator
+
+    from console.emulator.ws import WsSession
+
+    original = WsSession._on_message
+
+    def silent_listen(self: WsSession, data: bytes) -> None:
+        if b'"listen"' in data:
+            self._hub.add(self)  # registered, but no `listening` answer
+            return
+        original(self, data)
+
+    monkeypatch.setattr(WsSession, "_on_message", silent_listen)
+    emu = emulator()
+
+    async def main() -> None:
+        b = broker(emu)
+        sub = Collector(b.updates())
+        try:
+            request = order("AAPL", "buy", notional="100.00")
+            await b.submit_order(request)
+            await sub.wait_terminal([request.client_order_id])
+            assert b.stream_connects == 1  # connected without the answer, after the bounded wait
+            assert b.updates_live
+            assert [u.event for u in sub.seen[request.client_order_id]][-1] == "fill"
+        finally:
+            await b.close()
+            await sub.stop()
+
+    try:
+        asyncio.run(main())
+    finally:
+        emu.stop()
