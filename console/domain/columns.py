@@ -17,6 +17,7 @@ from console.domain import formatting as f
 from console.domain.canonical import canonical_json
 from console.domain.events import (
     ApprovalGiven,
+    CancelRequested,
     FundingRecomputed,
     OrderIntent,
     OrderNotPlaced,
@@ -666,7 +667,13 @@ def event_subject(recorded: RecordedEvent) -> str:
     """The order (or phase) an event is about."""
     event = recorded.event
     if isinstance(
-        event, OrderIntent | OrderSubmitted | OrderUpdate | OrderUnknown | OrderNotPlaced
+        event,
+        OrderIntent
+        | OrderSubmitted
+        | OrderUpdate
+        | OrderUnknown
+        | OrderNotPlaced
+        | CancelRequested,
     ):
         return event.client_order_id
     if isinstance(event, PhaseStarted | PhaseCompleted):
@@ -695,6 +702,8 @@ def event_details(recorded: RecordedEvent) -> str:
         return f"outcome unknown: {e.reason}"
     if isinstance(e, OrderNotPlaced):
         return f"never placed: the broker has no such order ({e.reason})"
+    if isinstance(e, CancelRequested):
+        return f"cancel requested ({e.reason})"
     if isinstance(e, FundingRecomputed):
         return (
             f"proceeds {f.money(e.sell_proceeds)} · available {f.money(e.available_for_buys)}"

@@ -98,6 +98,18 @@ class OrderNotPlaced(Frozen):
     reason: str  # the never-sent leg's reason code: halted or not_submitted
 
 
+class CancelRequested(Frozen):
+    """Write-ahead: the executor is about to ask the broker to cancel this order, and why.
+
+    The why (`phase_timeout`, `halt`, `operator`) becomes the canceled leg's reason, also when
+    the cancel is confirmed only by a later resume.
+    """
+
+    kind: Literal["cancel_requested"] = "cancel_requested"
+    client_order_id: str
+    reason: str
+
+
 class OrderUnknown(Frozen):
     """A submit whose outcome could not be established (timeout, ambiguous error)."""
 
@@ -177,6 +189,7 @@ JournalEvent = Annotated[
     | OrderUpdate
     | OrderUnknown
     | OrderNotPlaced
+    | CancelRequested
     | FundingRecomputed
     | PhaseCompleted
     | RunHalted
@@ -196,6 +209,7 @@ EVENT_KINDS = (
     "order_update",
     "order_unknown",
     "order_not_placed",
+    "cancel_requested",
     "funding_recomputed",
     "phase_completed",
     "run_halted",

@@ -22,6 +22,7 @@ import structlog
 
 from console.domain.events import (
     ApprovalGiven,
+    CancelRequested,
     FundingRecomputed,
     OrderIntent,
     OrderNotPlaced,
@@ -178,6 +179,7 @@ class RunFolder:
         self._recomputed: FundingRecomputed | None = None
         self._approvals: list[ApprovalGiven] = []
         self._halted: str | None = None
+        self._cancel_why: dict[str, str] = {}  # why the executor asked to cancel, per order
         self._incidents: list[Incident] = []
         self._stream = "ok"
         self._at_seq = 0
@@ -194,6 +196,7 @@ class RunFolder:
         clone._work = {}
         clone._changed = []
         clone._approvals = list(self._approvals)
+        clone._cancel_why = dict(self._cancel_why)
         clone._incidents = list(self._incidents)
         clone.ignored = list(self.ignored)
         return clone
@@ -223,6 +226,10 @@ class RunFolder:
         if work is not None:
             return work.freeze()
         return self._legs.get(client_order_id)
+
+    def cancel_reason(self, client_order_id: str) -> str | None:
+        """Why the executor last asked to cancel this order (`cancel_requested`), if it did."""
+        return self._cancel_why.get(client_order_id)
 
     def legs(self) -> list[LegState]:
         """Every leg, in preview order (changed legs are frozen once, then shared)."""
@@ -305,6 +312,8 @@ class RunFolder:
                 if work is not None and self._move(work, LegStatus.SKIPPED, recorded):
                     work.reason = event.reason
                     self._touch(work, recorded)
+            case CancelRequested():
+                self._cancel_why[event.client_order_id] = event.reason
             case FundingRecomputed():
                 self._recomputed = event
                 for resized in event.legs:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from console.domain.events import (
+    CancelRequested,
     JournalEvent,
     OrderIntent,
     OrderNotPlaced,
@@ -84,7 +85,6 @@ class OrderFlow:
         self._clock = clock
         self.resubmit: set[str] = set()
         self.stream_silent = False
-        self._cancel_why: dict[str, str] = {}
 
     # ---- submits --------------------------------------------------------------------------
 
@@ -158,7 +158,7 @@ class OrderFlow:
             return
         reason = snap.reason
         if snap.status is OrderStatus.CANCELED and reason is None:
-            reason = self._cancel_why.get(snap.client_order_id)
+            reason = self.folder.cancel_reason(snap.client_order_id)
         if not leg.submitted:
             await self._append(
                 OrderSubmitted(
@@ -282,7 +282,6 @@ class OrderFlow:
             leg = self.folder.leg(coid)
             if leg is None or leg.is_terminal:
                 continue
-            self._cancel_why[coid] = why
             broker_id = leg.broker_order_id
             if not broker_id:
                 answered, snap = await self.lookup(coid)
@@ -296,6 +295,8 @@ class OrderFlow:
                 broker_id = snap.broker_order_id
                 if snap.status.is_terminal:
                     continue
+            # Journaled first: the why survives a crash before the cancel is confirmed.
+            await self._append(CancelRequested(client_order_id=coid, reason=why))
             try:
                 await self.gateway.cancel_order(broker_id)
             except BrokerError as exc:

@@ -66,6 +66,31 @@ def test_a_failed_cancel_leaves_the_run_unfinished_and_the_next_run_resumes_it(
     execute(go())
 
 
+def test_a_cancel_confirmed_only_by_the_resume_keeps_the_executors_reason(
+    tmp_path: Path,
+) -> None:
+    """The why of a cancel is journaled before the request, not kept in the process's memory."""
+    h = Harness(tmp_path, scenario_doc=_stuck(cancel_fail=["AAPL"]))
+    h.settings = h.settings.model_copy(update={"phase_timeout_seconds": Decimal(1)})
+
+    async def go() -> None:
+        state = await h.executor().start(await h.preview())
+        aapl = state.legs[0]
+        assert "cancel_requested" in h.kinds(state.run_id)
+        # The cancel goes through at the broker after the process gave up waiting for it.
+        placed = h.broker.exchange.order_by_client_id(aapl.client_order_id)
+        assert placed is not None
+        h.broker.exchange.cancel(placed.broker_order_id)
+        resumed = await h.executor().resume(state.run_id)
+        leg = resumed.leg(aapl.client_order_id)
+        assert leg.status == "canceled"
+        assert leg.reason == "phase_timeout"
+        # Only one cancel request in all: the resume found the order already canceled.
+        assert h.kinds(state.run_id).count("cancel_requested") == 1
+
+    execute(go())
+
+
 def test_three_503s_on_the_account_read_between_phases_are_retried(tmp_path: Path) -> None:
     # Reads of the account: preview, the start gate, then three failures between the phases.
     h = Harness(

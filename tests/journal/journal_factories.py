@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from console.domain.events import (
     ApprovalGiven,
+    CancelRequested,
     FundingRecomputed,
     JournalEvent,
     LegResized,
@@ -161,6 +162,7 @@ def one_of_each_kind() -> list[JournalEvent]:
             event="fill",
         ),
         OrderUnknown(client_order_id=sell.client_order_id, reason="submit timed out after 10 s"),
+        CancelRequested(client_order_id=sell.client_order_id, reason="phase_timeout"),
         OrderNotPlaced(client_order_id=sell.client_order_id, reason="not_submitted"),
         StreamStatus(state="silent", detail="no update for 30 s — «quiet»"),
         PhaseCompleted(phase=Side.SELL),

@@ -11,15 +11,17 @@ from console.journal import SqliteJournal
 from tests.journal.helpers_journal import append_all, raw, rechain
 from tests.journal.journal_factories import full_run, one_of_each_kind
 
+TOTAL = len(full_run()) + len(one_of_each_kind())
+
 
 @pytest.fixture
 def journal_path(tmp_path: Path) -> Path:
-    """A journal of two runs, 32 events."""
+    """A journal of two runs, TOTAL events."""
     path = tmp_path / "journal.sqlite"
     with SqliteJournal(path) as journal:
         append_all(journal, "run-a", full_run())
         append_all(journal, "run-b", one_of_each_kind())
-    assert count(path) == 32
+    assert count(path) == TOTAL
     return path
 
 
@@ -102,7 +104,7 @@ def test_deleted_middle_row_fails_at_its_seq(journal_path: Path) -> None:
     with raw(journal_path) as conn:
         conn.execute("DELETE FROM events WHERE seq = 20")
     ok, n, bad, detail = verify(journal_path)
-    assert (ok, n, bad) == (False, 31, 20)
+    assert (ok, n, bad) == (False, TOTAL - 1, 20)
     assert "missing" in detail
 
 
@@ -115,8 +117,8 @@ def test_deleted_middle_row_is_caught_even_when_rechained(journal_path: Path) ->
 
 def test_deleted_first_and_last_rows_are_caught(journal_path: Path) -> None:
     with raw(journal_path) as conn:
-        conn.execute("DELETE FROM events WHERE seq = 32")
-    assert verify(journal_path)[:3] == (False, 31, 32)
+        conn.execute(f"DELETE FROM events WHERE seq = {TOTAL}")
+    assert verify(journal_path)[:3] == (False, TOTAL - 1, TOTAL)
     with raw(journal_path) as conn:
         conn.execute("DELETE FROM events WHERE seq = 1")
     assert verify(journal_path)[2] == 1
@@ -151,7 +153,7 @@ def test_non_json_payload_fails_at_that_seq(journal_path: Path) -> None:
     with raw(journal_path) as conn:
         conn.execute("UPDATE events SET payload = 'not json' WHERE seq = 5")
         rechain(conn, 5)
-    assert verify(journal_path)[:3] == (False, 32, 5)
+    assert verify(journal_path)[:3] == (False, TOTAL, 5)
 
 
 def test_reading_a_damaged_payload_names_file_and_seq(journal_path: Path) -> None:
