@@ -57,8 +57,12 @@ def replay_command(args: argparse.Namespace) -> int:
         head = journal.head_hash(run.run_id, upto_seq=at)
     at_seq = min(at, run.last_seq)
     report = replay_json(state, at, run.last_seq)
-    if at_seq == run.last_seq and state.status == "running":
-        report["status"] = "unfinished"  # no run_completed: orders may still be working
+    # The run's record ends without run_completed: orders may still be working (DESIGN §4).
+    unfinished = at_seq == run.last_seq and state.status == "running"
+    working = [leg.client_order_id for leg in state.legs if leg.intent and not leg.is_terminal]
+    if unfinished:
+        report["status"] = "unfinished"
+        report["unfinished"] = {"reason": None, "orders": working}
     report["journal_head"] = head
     if args.pdf is not None:
         write_report(args.pdf, lambda path: _run_pdf(state, head, path, args.journal, events))
@@ -66,7 +70,14 @@ def replay_command(args: argparse.Namespace) -> int:
         emit_json(report)
     else:
         header = f"Replay of {args.journal} at seq {at_seq} of {run.last_seq}"
-        sys.stdout.write(run_table(state, header=header) + f"\nJournal head: {head}\n")
+        lines = [run_table(state, header=header, status="unfinished" if unfinished else None)]
+        if unfinished:
+            lines.append(
+                "UNFINISHED: the journal has no run_completed for this run; orders that may "
+                f"still be working: {', '.join(working) or 'none'}; `run` of the plan resumes it"
+            )
+        lines.append(f"Journal head: {head}")
+        sys.stdout.write("\n".join(lines) + "\n")
     return EXIT_OK
 
 

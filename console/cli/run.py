@@ -98,7 +98,8 @@ def _print_run(
         emit_json({**report, "broker_requests": requests})
     else:
         footer = f"Broker requests: {requests['total']} ({requests['submit']} submits)"
-        lines = [run_table(state), footer, f"Journal head: {head}"]
+        status = "unfinished" if unfinished is not None else None
+        lines = [run_table(state, status=status), footer, f"Journal head: {head}"]
         if unfinished is not None:
             lines.insert(1, f"UNFINISHED: {unfinished.describe()}")
         sys.stdout.write("\n".join(lines) + "\n")

@@ -130,12 +130,12 @@ def preview_table(preview: Preview) -> str:
     return "\n".join(out)
 
 
-def run_table(state: RunState, *, header: str = "") -> str:
-    """A run's legs and totals, readable in a 100-column terminal."""
+def run_table(state: RunState, *, header: str = "", status: str | None = None) -> str:
+    """A run's legs and totals, readable in a 100-column terminal (`status` as reported)."""
     out = [header] if header else []
     out.append(
         f"Run {state.run_id}   plan {state.plan_id}   attempt {state.attempt}   "
-        f"status {state.status.upper()}"
+        f"status {(status or state.status).upper()}"
     )
     out += RUN_LEGS.terminal_lines(state.legs)
     out += [

@@ -90,6 +90,7 @@ STATUS_TONES: dict[str, Tone] = {
     "unknown": Tone.BAD,
     "failed": Tone.BAD,
     "halted": Tone.BAD,
+    "unfinished": Tone.BAD,
 }
 LEVEL_TONES: dict[str, Tone] = {
     "debug": Tone.MUTED,

@@ -453,9 +453,16 @@ def test_a_cancel_that_fails_ends_unfinished_and_the_next_run_resumes(
     assert _legs(first)["BUY1"]["status"] == "pending"  # never sent beside a working sell
     assert "Traceback" not in first.err
 
-    again = files.run(capsys, "--phase-timeout", "1")  # resumes: not "already executed"
-    assert again.code == 3 and again.json()["status"] == "unfinished"
-    assert again.json()["run_id"] == data["run_id"]
+    replayed = cli(capsys, "replay", files.journal)
+    assert "status UNFINISHED" in replayed.out and aaa["client_order_id"] in replayed.out
+    replay_json = cli(capsys, "replay", files.journal, "--format", "json").json()
+    assert replay_json["status"] == "unfinished"
+    assert replay_json["unfinished"]["orders"] == [aaa["client_order_id"]]
+
+    # Resumes (not "already executed"); the table says what the JSON says.
+    again = files.run(capsys, "--phase-timeout", "1", "--format", "table")
+    assert again.code == 3
+    assert f"Run {data['run_id']}" in again.out and "status UNFINISHED" in again.out
 
     # The broker lets the cancel through now: the same command finishes the run.
     write_json(files.scenario, _scenario(fills={"never_fill": ["AAA"]}))

@@ -215,13 +215,18 @@ class ReplayRunView(QWidget):
             f"seq <b>{recorded.seq}</b> ({position + 1} of {len(self.index)}{loading}) · "
             f"{html.escape(recorded.event.kind)} · {fmt.clock_time(recorded.ts)}{note}"
         )
-        colour = status_colour(state.status).name()
+        status: str = state.status
         halted = f" — {html.escape(state.halted_reason)}" if state.halted_reason else ""
+        at_end = position == len(self.index) - 1 and not self.loading_upto
+        if at_end and status == "running":  # the record ends without run_completed (DESIGN §4)
+            status = "unfinished"
+            halted = " — no run_completed: orders may still be working; `run` resumes it"
+        colour = status_colour(status).name()
         self.header.setText(
             f"<b>Run {state.run_id}</b> · plan {html.escape(state.plan_id)} · attempt "
             f"{state.attempt} · {state.broker}/{state.mode} · account {state.account_id}<br>"
             f"At this seq: phase <b>{state.phase}</b> · status <b style='color:{colour}'>"
-            f"{state.status.upper()}</b>{halted} · stream {state.stream} · "
+            f"{status.upper()}</b>{halted} · stream {state.stream} · "
             f"{len(state.incidents)} of {len(self.index.problems)} problems so far"
         )
         # QProgressBar.setValue repaints at once (~5 ms each offscreen); a seek paints once.

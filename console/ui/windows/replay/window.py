@@ -387,6 +387,7 @@ class ReplayWindow(QMainWindow):
         if self.view is not None:
             self.view.player.pause()
             self._layout.removeWidget(self.view)
+            self.view.hide()  # at once: deleteLater waits for the event loop
             self.view.deleteLater()
             self.view = None
             self.placeholder.show()

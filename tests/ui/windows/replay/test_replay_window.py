@@ -193,6 +193,8 @@ def test_a_tampered_journal_opens_read_only_with_a_banner_and_stops_before_the_b
     assert view.index.last_seq == bad - 1
     window.open_run(recorded.clean.run_id)
     assert view_of(window).index.final.status == "succeeded"
+    # The replaced view is gone from the screen at once, not when deleteLater is processed.
+    assert not view.isVisible()
 
 
 def test_a_run_beyond_the_bad_seq_cannot_be_opened(
@@ -304,3 +306,23 @@ def test_reload_picks_up_a_run_appended_by_a_writer(
     assert window.runs_model.rowCount() == 3
     assert view_of(window).index.run_id == recorded.incident.run_id
     window.show_shortcuts()
+
+
+def test_a_run_whose_record_ends_without_run_completed_says_unfinished_at_its_end(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from console.journal.store import SqliteJournal
+    from tests.journal.helpers_journal import append_all
+    from tests.journal.journal_factories import full_run
+
+    path = tmp_path / "stopped.sqlite"
+    events = full_run()
+    assert events[-1].kind == "run_completed"
+    with SqliteJournal(path) as journal:
+        append_all(journal, "run-stopped", events[:-1])
+    window = open_window(qtbot, path)
+    view = view_of(window)
+    assert view.player.seq == view.index.last_seq
+    assert "UNFINISHED" in view.header.text() and "may still be working" in view.header.text()
+    view.player.seek(1)
+    assert "RUNNING" in view.header.text() and "UNFINISHED" not in view.header.text()
