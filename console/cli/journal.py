@@ -55,6 +55,7 @@ def journal_command(args: argparse.Namespace) -> int:
         if args.journal_command == "verify":
             return _verify(journal, args.journal, args.head)
         runs = journal.runs()
+        statuses = [journal.reported_status(r) for r in runs]
     if args.format == "json":
         emit_json(
             [
@@ -66,13 +67,13 @@ def journal_command(args: argparse.Namespace) -> int:
                     "broker": r.broker,
                     "mode": r.mode,
                     "started_at": r.started_at,
-                    "status": r.status,
+                    "status": status,
                     "legs": r.legs,
                     "filled_notional": format(r.filled_notional, "f"),
                     "first_seq": r.first_seq,
                     "last_seq": r.last_seq,
                 }
-                for r in runs
+                for r, status in zip(runs, statuses, strict=True)
             ]
         )
     else:
@@ -80,9 +81,9 @@ def journal_command(args: argparse.Namespace) -> int:
             f"{'Run':<34} {'Plan':<24} {'Att':>3} {'Broker':<10} {'Status':<10} "
             f"{'Legs':>4} {'Filled':>14}\n"
         )
-        for r in runs:
+        for r, status in zip(runs, statuses, strict=True):
             sys.stdout.write(
                 f"{r.run_id:<34} {r.plan_id[:24]:<24} {r.attempt:>3} {r.broker + '/' + r.mode:<10} "
-                f"{r.status:<10} {r.legs:>4} {r.filled_notional:>14,.2f}\n"
+                f"{status:<10} {r.legs:>4} {r.filled_notional:>14,.2f}\n"
             )
     return EXIT_OK

@@ -55,10 +55,11 @@ def replay_command(args: argparse.Namespace) -> int:
         events = journal.events(run.run_id, upto_seq=at)
         state = fold(events)
         head = journal.head_hash(run.run_id, upto_seq=at)
+        stopped = journal.reported_status(run) == "unfinished"
     at_seq = min(at, run.last_seq)
     report = replay_json(state, at, run.last_seq)
-    # The run's record ends without run_completed: orders may still be working (DESIGN §4).
-    unfinished = at_seq == run.last_seq and state.status == "running"
+    # The record ends without run_completed and no process executes it: orders may still work.
+    unfinished = at_seq == run.last_seq and stopped
     working = [leg.client_order_id for leg in state.legs if leg.intent and not leg.is_terminal]
     if unfinished:
         report["status"] = "unfinished"

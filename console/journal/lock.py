@@ -91,6 +91,41 @@ class FileRunLock:
         os.close(fd)
 
 
+def live_holder(
+    journal_path: Path, key: str, *, stale_after_s: float = 60.0
+) -> dict[str, object] | None:
+    """The process executing a plan's run now (pid, host, since), or None; takes no lock.
+
+    Probing with flock could make a starting executor's own attempt fail, so the holder's
+    record decides: on this host its pid must be alive; on another, its heartbeat fresh.
+    """
+    try:
+        fd = os.open(lock_path(journal_path, key), os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        holder = _read_holder(fd)
+    finally:
+        os.close(fd)
+    pid = holder.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return None  # released (an empty file) or never written
+    if holder.get("host") == socket.gethostname():
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass  # alive, another user's
+        return holder
+    try:
+        beat = datetime.fromisoformat(str(holder.get("heartbeat")))
+    except ValueError:
+        return None
+    age = (datetime.now(UTC) - beat).total_seconds()
+    return holder if age <= stale_after_s else None
+
+
 def _read_holder(fd: int) -> dict[str, object]:
     try:
         raw = os.pread(fd, 4096, 0)

@@ -455,6 +455,8 @@ def test_a_cancel_that_fails_ends_unfinished_and_the_next_run_resumes(
 
     replayed = cli(capsys, "replay", files.journal)
     assert "status UNFINISHED" in replayed.out and aaa["client_order_id"] in replayed.out
+    runs = cli(capsys, "journal", "runs", files.journal, "--format", "json").json()
+    assert [r["status"] for r in runs] == ["unfinished"]  # no process executes it now
     replay_json = cli(capsys, "replay", files.journal, "--format", "json").json()
     assert replay_json["status"] == "unfinished"
     assert replay_json["unfinished"]["orders"] == [aaa["client_order_id"]]
