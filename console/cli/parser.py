@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 from console.brokers.registry import BROKERS
@@ -41,6 +42,25 @@ of that name exists in the current directory)."""
 _EPILOG = """\
 Exit codes: 0 success; 1 unexpected error; 2 bad input or usage; 3 run ended partial, failed,
 halted or unfinished; 4 refused (plan already executed, approval missing or stale)."""
+
+
+def _bounded_int(low: int, high: int, what: str) -> Callable[[str], int]:
+    """An argparse type: an integer from low to high inclusive."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {what} from {low} to {high}, got {text!r}")
+        return value
+
+    return parse
+
+
+_SEQ = _bounded_int(0, 2**63 - 1, "a journal seq")  # SQLite's INTEGER range
+_PORT = _bounded_int(0, 65535, "a TCP port")
 
 
 def _seconds(text: str) -> float:
@@ -140,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("replay")
     p.add_argument("journal")
     p.add_argument("--run", metavar="RUN_ID")
-    p.add_argument("--at", type=int, metavar="SEQ")
+    p.add_argument("--at", type=_SEQ, metavar="SEQ")
     _format(p)
     p.add_argument("--pdf", metavar="FILE", help="also write the post-trade run report (PDF)")
     _common(p)
@@ -173,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
 
     p = add("emulator")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=_PORT, default=8765)
     p.add_argument("--scenario", metavar="FILE")
     _common(p)
     return parser

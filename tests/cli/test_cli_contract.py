@@ -211,6 +211,18 @@ def test_replay_at_every_seq_and_bounds(tmp_path: Path, capsys: pytest.CaptureFi
     result = cli(capsys, "replay", journal, "--at", str(second_first - 1), "--format", "json")
     assert result.code == 2 and "--at" in result.err
     assert cli(capsys, "replay", journal, "--run", "nope").code == 2
+    huge = cli(capsys, "replay", journal, "--at", "9" * 30)  # beyond SQLite's INTEGER
+    assert huge.code == 2 and "--at" in huge.err and "Traceback" not in huge.err
+    last_possible = cli(capsys, "replay", journal, "--at", str(2**63 - 1), "--format", "json")
+    assert last_possible.code == 0
+    assert last_possible.json()["at_seq"] == last_possible.json()["last_seq"]
+
+
+def test_an_emulator_port_out_of_range_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = cli(capsys, "emulator", "--port", "99999999")
+    assert result.code == 2 and "--port" in result.err and "Traceback" not in result.err
 
 
 def test_schema_prints_a_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
