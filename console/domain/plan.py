@@ -633,13 +633,28 @@ def parse_json_document(source: str, data: bytes) -> Any:
     """Decode UTF-8 JSON exactly (decimals as Decimal); errors name the file, line and column."""
     text = decode_text(source, data)
     constants: list[_Constant] = []
+    repeated: list[tuple[dict[str, Any], str]] = []  # (object, its first repeated key)
 
     def keep_constant(name: str) -> _Constant:
         constants.append(_Constant(name))
         return constants[-1]
 
+    def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        # json keeps the last of two equal keys: one money field written twice is refused.
+        obj = dict(pairs)
+        if len(obj) != len(pairs) and not repeated:
+            seen: set[str] = set()
+            key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+            repeated.append((obj, key))
+        return obj
+
     try:
-        doc = json.loads(text, parse_float=Decimal, parse_constant=keep_constant)
+        doc = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_constant=keep_constant,
+            object_pairs_hook=unique_keys,
+        )
     except json.JSONDecodeError as exc:
         raise InputError.single(
             source, "", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
@@ -653,6 +668,11 @@ def parse_json_document(source: str, data: bytes) -> Any:
         raise InputError.single(source, "", nesting_message()) from None
     if too_deep(doc):
         raise InputError.single(source, "", nesting_message())
+    if repeated:
+        obj, key = repeated[0]
+        where = first_path(doc, lambda node: node is obj)
+        field = f"{where}.{key}" if where else key
+        raise InputError.single(source, field, "the key appears more than once in this object")
     if constants:
         where = first_path(doc, lambda node: isinstance(node, _Constant))
         raise InputError.single(

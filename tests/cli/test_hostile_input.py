@@ -126,6 +126,20 @@ def test_a_deeply_nested_document_is_refused(
     refused(preview(capsys, path), "nested deeper than 64")
 
 
+def test_a_key_written_twice_is_refused_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # json would keep the last value silently: a money field written twice is an error.
+    text = json.dumps(plan_doc())
+    amount = f'"trade_amount": {json.dumps(plan_doc()["items"][0]["trade_amount"])}'
+    assert amount in text
+    path = tmp_path / "plan.json"
+    path.write_text(text.replace(amount, '"trade_amount": "60.00", ' + amount, 1))
+    refused(preview(capsys, path), "items[0].trade_amount", "more than once")
+    path.write_text(text.replace('"plan_id":', '"plan_id": "other", "plan_id":', 1))
+    refused(preview(capsys, path), "plan_id", "more than once")
+
+
 # -- Unicode -----------------------------------------------------------------------------------
 
 

@@ -89,7 +89,7 @@ def test_resume_after_sigkill_never_places_a_second_order(
 
     _kill_when(_start(args), journal, "VTI", kill_after)
     runs = cli_process("journal", "runs", journal, "--format", "json").json()
-    assert [r["status"] for r in runs] == ["running"]
+    assert [r["status"] for r in runs] == ["unfinished"]  # no run_completed, its process is gone
 
     resumed = cli_process(*args)
     assert resumed.code == 3, resumed.err  # the demo ends partial (VTI fills half)
