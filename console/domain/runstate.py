@@ -178,3 +178,11 @@ def run_state_json(state: RunState) -> dict[str, Any]:
         "sell_proceeds": plain_str(state.sell_proceeds),
         "buy_spent": plain_str(state.buy_spent),
     }
+
+
+def reported_status(status: str, *, executing: bool) -> str:
+    """A run's status as reports show it: `unfinished` when stopped without run_completed.
+
+    No run_completed and no live executor means orders may still be working; `run` resumes it.
+    """
+    return "unfinished" if status == "running" and not executing else status

@@ -192,6 +192,7 @@ class Journal(Protocol):
     | head_hash(run_id)     | str | None       | hash of the run's last event (journal_head)|
     | lock_run(key)         | RunLock          | RunLockedError while a live process holds  |
     |                       |                  | it; a dead holder's lock is taken over     |
+    | executing(key)        | bool             | a live process holds that lock (takes none)|
     | close()               | None             | idempotent                                 |
     """
 
@@ -208,6 +209,8 @@ class Journal(Protocol):
     def verify(self, *, deep: bool = True) -> VerifyResult: ...
 
     def lock_run(self, key: str) -> RunLock: ...
+
+    def executing(self, key: str) -> bool: ...
 
     def head_hash(self, run_id: str, upto_seq: int | None = None) -> str | None: ...
 

@@ -8,11 +8,12 @@ B cannot be opened, and a run that spans B ends at B - 1. Nothing shown is unver
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 from console.domain.errors import InputError
 from console.domain.replay import ReplayIndex
+from console.domain.runstate import reported_status
 from console.engine.ports import Journal, RunSummary, VerifyResult
 
 FIRST_PAGE = 1_000
@@ -40,6 +41,12 @@ class OpenTimes:
     index: float = 0.0
 
 
+def _as_reported(run: RunSummary, journal: Journal) -> RunSummary:
+    """The run as `journal runs` shows it: `unfinished` when stopped without run_completed."""
+    shown = reported_status(run.status, executing=journal.executing(run.plan_digest))
+    return run if shown == run.status else replace(run, status=shown)
+
+
 class ReplayJournal:
     """A journal opened for replay: its verification, its runs and loaded ReplayIndexes."""
 
@@ -52,10 +59,11 @@ class ReplayJournal:
         verified = time.perf_counter()
         self.runs_error: str | None = None
         try:
-            self.runs: list[RunSummary] = journal.runs()
+            listed = journal.runs()
         except InputError as exc:  # a tampered payload that no longer parses
-            self.runs = []
+            listed = []
             self.runs_error = str(exc)
+        self.runs: list[RunSummary] = [_as_reported(run, journal) for run in listed]
         self.times = OpenTimes(verify=verified - started, runs=time.perf_counter() - verified)
 
     @property

@@ -80,10 +80,13 @@ def funding_html(index: ReplayIndex, state: RunState) -> str:
 class ReplayRunView(QWidget):
     """Header, transport, timeline and the live pages, all showing the state at the cursor."""
 
-    def __init__(self, index: ReplayIndex, settings: QSettings | None = None) -> None:
+    def __init__(
+        self, index: ReplayIndex, settings: QSettings | None = None, *, stopped: bool = False
+    ) -> None:
         super().__init__()
         self.setObjectName("replayRunView")
         self.index = index
+        self.stopped = stopped  # no run_completed and no live executor: `unfinished` at the end
         self.player = ReplayPlayer(index, self)
         self.state: RunState = index.final
         self.header = QLabel()
@@ -218,7 +221,7 @@ class ReplayRunView(QWidget):
         status: str = state.status
         halted = f" — {html.escape(state.halted_reason)}" if state.halted_reason else ""
         at_end = position == len(self.index) - 1 and not self.loading_upto
-        if at_end and status == "running":  # the record ends without run_completed (DESIGN §4)
+        if at_end and status == "running" and self.stopped:  # DESIGN §4: may still be working
             status = "unfinished"
             halted = " — no run_completed: orders may still be working; `run` resumes it"
         colour = status_colour(status).name()

@@ -396,7 +396,11 @@ class ReplayWindow(QMainWindow):
         run_id = index.run_id
         self._drop_view()
         self.placeholder.hide()
-        view = ReplayRunView(index, self._settings)
+        summary = (
+            next((r for r in self.replay.runs if r.run_id == run_id), None) if self.replay else None
+        )
+        stopped = summary is not None and summary.status == "unfinished"
+        view = ReplayRunView(index, self._settings, stopped=stopped)
         self.view = view
         self._layout.addWidget(view, 1)
         self.events_model.set_events(index.events, [p.seq for p in index.problems])

@@ -313,7 +313,7 @@ def test_a_run_whose_record_ends_without_run_completed_says_unfinished_at_its_en
 ) -> None:
     from console.journal.store import SqliteJournal
     from tests.journal.helpers_journal import append_all
-    from tests.journal.journal_factories import full_run
+    from tests.journal.journal_factories import PLAN_DIGEST, full_run
 
     path = tmp_path / "stopped.sqlite"
     events = full_run()
@@ -324,5 +324,17 @@ def test_a_run_whose_record_ends_without_run_completed_says_unfinished_at_its_en
     view = view_of(window)
     assert view.player.seq == view.index.last_seq
     assert "UNFINISHED" in view.header.text() and "may still be working" in view.header.text()
+    assert [r.status for r in window.runs_model.rows()] == ["unfinished"]
     view.player.seek(1)
     assert "RUNNING" in view.header.text() and "UNFINISHED" not in view.header.text()
+
+    # While a live process executes the run, its end is `running`, not `unfinished`.
+    with SqliteJournal(path) as journal:
+        lock = journal.lock_run(PLAN_DIGEST)
+        try:
+            live = open_window(qtbot, path)
+            assert [r.status for r in live.runs_model.rows()] == ["running"]
+            assert "RUNNING" in view_of(live).header.text()
+            assert "UNFINISHED" not in view_of(live).header.text()
+        finally:
+            lock.release()
