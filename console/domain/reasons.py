@@ -256,6 +256,19 @@ def incident_text(incident: Incident) -> str:
     return incident.message
 
 
+def reapproval_outcome(state: RunState) -> str:
+    """Whether the recomputed buys needed re-approval, and what became of them."""
+    recomputed = state.recomputed
+    if recomputed is None or not recomputed.needs_reapproval:
+        return "no"
+    again = [a for a in state.approvals if a.scope == "buy_phase"]
+    if again:
+        return f"yes: re-approved by {again[-1].approved_by} at scale {again[-1].scale}"
+    if any(leg.side is Side.BUY and leg.intent for leg in state.legs):
+        return "yes: a headless run (--yes) sends the buys at the recomputed scale and reports it"
+    return "yes: the buys were not sent"
+
+
 def run_settings(text: dict[str, str]) -> Settings:
     """The settings a run journaled (Settings.as_text), for its numbers; defaults if unreadable."""
     values: dict[str, object] = {}

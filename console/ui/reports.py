@@ -32,7 +32,7 @@ from console.domain.events import RecordedEvent, RunStarted
 from console.domain.formatting import qty_text
 from console.domain.money import ZERO, add
 from console.domain.orders import Side
-from console.domain.preview_model import Leg, Preview
+from console.domain.preview_model import Leg, Preview, Reason
 from console.domain.runstate import LegState, RunState
 from console.domain.summary import compute_summary
 
@@ -180,12 +180,20 @@ def _run_leg_row(leg: LegState, settings: Settings) -> list[str]:
     ]
 
 
-def _totals(state: RunState, side: str) -> tuple[Decimal, Decimal, Decimal]:
-    """(planned, after funding, filled) of one side: planned is the plan's approved amount."""
+_SIZING_SKIPS = frozenset(reason.value for reason in Reason)  # never-sent legs are `halted` etc.
+
+
+def side_totals(state: RunState, side: str) -> tuple[Decimal, Decimal, Decimal]:
+    """(planned, after funding, filled) of one side: planned is the plan's approved amount.
+
+    After funding leaves out legs that sizing skipped (below min notional, zero shares): they
+    get nothing, so the buys' total never exceeds what funding made available.
+    """
     wanted = Side.SELL if side == "sells" else Side.BUY
     legs = [leg for leg in state.legs if leg.side is wanted and leg.status != "blocked"]
+    sent = [leg for leg in legs if not (leg.status == "skipped" and leg.reason in _SIZING_SKIPS)]
     planned = add(*(leg.planned_amount for leg in legs)) if legs else ZERO
-    scaled = add(*(leg.scaled_amount for leg in legs)) if legs else ZERO
+    scaled = add(*(leg.scaled_amount for leg in sent)) if sent else ZERO
     filled = state.sell_proceeds if wanted is Side.SELL else state.buy_spent
     return planned, scaled, filled
 
@@ -228,7 +236,7 @@ def run_report_html(
         _table(
             ["", "Planned", "After funding", "Filled"],
             [
-                [side, *(_e(reasons.usd(v)) for v in _totals(state, side))]
+                [side, *(_e(reasons.usd(v)) for v in side_totals(state, side))]
                 for side in ("sells", "buys")
             ]
             + [
@@ -256,13 +264,14 @@ def run_report_html(
     else:
         rows = [
             ["actual sell proceeds", _e(reasons.usd(r.sell_proceeds))],
+            ["buying power now", _e(reasons.usd(r.buying_power_now))],
             ["cash now", _e(reasons.usd(r.cash_now))],
             ["spendable now", _e(reasons.usd(r.spendable_now))],
             ["− reserve", _e(reasons.usd(r.reserve))],
             ["= available for buys", _e(reasons.usd(r.available_for_buys))],
             ["planned buys", _e(reasons.usd(r.planned_buys))],
             ["approved scale → scale now", _e(f"{r.approved_scale} → {r.scale}")],
-            ["needed re-approval", "yes" if r.needs_reapproval else "no"],
+            ["needed re-approval", _e(reasons.reapproval_outcome(state))],
         ]
         parts.append(_table(["Step", "Amount"], rows, {1}, width=60))
     incidents = reasons.run_incidents(state, settings, approved, approved_seq)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from console.domain.columns import MONITOR, Tone
 from console.domain.orders import Side
+from console.domain.reasons import reapproval_outcome
 from console.domain.replay import ReplayIndex
 from console.domain.rows import MonitorRow
 from console.domain.runstate import RunState
@@ -38,6 +39,11 @@ def funding_html(index: ReplayIndex, state: RunState) -> str:
     f = state.funding
     rows = [
         ("Buying power", fmt.money(f.buying_power)),
+        *(
+            [("Cash", fmt.money(f.cash)), (f"Spendable ({f.funded_by()})", fmt.money(f.spendable))]
+            if f.cash is not None and f.spendable is not None
+            else []
+        ),
         ("Expected sell proceeds", fmt.money(f.expected_sell_proceeds)),
         ("Reserve", fmt.money(f.reserve)),
         ("Available for buys", fmt.money(f.available_for_buys)),
@@ -55,7 +61,7 @@ def funding_html(index: ReplayIndex, state: RunState) -> str:
     seq = next((b.seq for b in reversed(marks) if b.seq <= state.at_seq), None)
     verdict = (
         f"<b style='{css_colour(Tone.BAD)}'>below the approved scale by more than the tolerance: "
-        "re-approval needed</b>"
+        f"re-approval needed</b> ({html.escape(reapproval_outcome(state).removeprefix('yes: '))})"
         if r.needs_reapproval
         else "within tolerance"
     )
@@ -63,6 +69,8 @@ def funding_html(index: ReplayIndex, state: RunState) -> str:
         ("Actual sell proceeds", fmt.money(r.sell_proceeds)),
         ("Buying power before → now", f"{fmt.money(r.buying_power_before)} → "
          f"{fmt.money(r.buying_power_now)}"),
+        *([("Cash now", fmt.money(r.cash_now))] if r.cash_now is not None else []),
+        *([("Spendable now", fmt.money(r.spendable_now))] if r.spendable_now is not None else []),
         ("Reserve", fmt.money(r.reserve)),
         ("Available for buys", fmt.money(r.available_for_buys)),
         ("Planned buys", fmt.money(r.planned_buys)),
