@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from console.domain.market import AccountSnapshot
 from console.domain.money import ZERO, add, cents_half_up, div, mul, sub
 from console.domain.orders import Side
+from console.domain.preview_model import Leg, PreviewStatus
 from console.domain.runstate import LegState, RunState
 
 
@@ -151,3 +153,20 @@ def phase_progress(state: RunState, side: Side) -> tuple[Decimal, Decimal]:
     filled = cents_half_up(add(*(leg.filled_notional for leg in legs)))
     planned = cents_half_up(add(*(planned_notional(leg) for leg in legs)))
     return filled, planned
+
+
+def approved_planned(legs: Sequence[Leg], side: Side) -> Decimal:
+    """The approved estimate of one phase: est_notional of its ready legs, half-up to cents.
+
+    This is what "planned" means on the live console and in replay (progress and summary).
+    """
+    return cents_half_up(
+        add(
+            ZERO,
+            *(
+                leg.est_notional or ZERO
+                for leg in legs
+                if leg.side is side and leg.status is PreviewStatus.READY
+            ),
+        )
+    )

@@ -31,13 +31,13 @@ from console.domain.events import (
 )
 from console.domain.fold import RunFolder
 from console.domain.market import AccountSnapshot
-from console.domain.money import ZERO, add, cents_half_up
+from console.domain.money import ZERO
 from console.domain.orders import Side
-from console.domain.preview_model import Preview, PreviewStatus
+from console.domain.preview_model import Preview
 from console.domain.rows import MonitorRow
 from console.domain.runstate import RunState
 from console.domain.summary import RunSummary as SummaryView
-from console.domain.summary import compute_summary
+from console.domain.summary import approved_planned, compute_summary
 from console.engine.executor import ExecutorTuning, PhaseExecutor, ReapprovalGate, RunObserver
 from console.engine.gateway import BrokerGateway
 from console.engine.ports import BrokerError, Journal, RunRefusedError, RunSummary
@@ -136,20 +136,6 @@ def monitor_columns() -> tuple[ColumnSpec[MonitorRow], ...]:
 # Status right after the symbol, so it is in view at the window's 1024 px minimum.
 MONITOR_FIRST = ("time", "symbol", "side", "status", "order", "filled_qty", "filled_avg_price",
                  "filled_notional")  # fmt: skip
-
-
-def approved_planned(legs: tuple[Any, ...], side: Side) -> Decimal:
-    """The approved estimate of one phase: est_notional of its ready legs, half-up to cents."""
-    return cents_half_up(
-        add(
-            ZERO,
-            *(
-                leg.est_notional or ZERO
-                for leg in legs
-                if leg.side is side and leg.status is PreviewStatus.READY
-            ),
-        )
-    )
 
 
 def _display_folder() -> RunFolder:

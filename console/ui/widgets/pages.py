@@ -30,11 +30,12 @@ from console.domain.columns import (
     ColumnSpec,
     Tone,
 )
+from console.domain.orders import Side
 from console.domain.preview_model import Funding, Leg, Preview, Problem
 from console.domain.reasons import plain_problems
 from console.domain.rows import MonitorRow, WeightBar
-from console.domain.runstate import LegState
-from console.domain.summary import RunSummary, SummaryRow
+from console.domain.runstate import LegState, RunState
+from console.domain.summary import RunSummary, SummaryRow, approved_planned
 from console.ui import fmt
 from console.ui.models.table_model import RecordTableModel
 from console.ui.palette import css_frame, status_colour
@@ -377,6 +378,23 @@ class SummaryPage(QWidget):
                 )
             columns.append(column)
         return tuple(columns)
+
+    def show_run(
+        self, summary: RunSummary, state: RunState | None, approved_legs: Sequence[Leg]
+    ) -> None:
+        """A run as the live console shows it (replay too): 'planned' is the approved estimate."""
+        scale = ""
+        if state is not None and state.recomputed is not None:
+            scale = (
+                f" (buy scale {fmt.pct(state.recomputed.scale)}, approved "
+                f"{fmt.pct(state.recomputed.approved_scale)})"
+            )
+        approved = (
+            (approved_planned(approved_legs, Side.SELL), approved_planned(approved_legs, Side.BUY))
+            if approved_legs
+            else None
+        )
+        self.show_summary(summary, approved, scale, approved_legs)
 
     def show_summary(
         self,

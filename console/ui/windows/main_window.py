@@ -21,7 +21,6 @@ from typing_extensions import override
 from console.domain.columns import Tone
 from console.domain.errors import InputError
 from console.domain.market import AccountSnapshot, OpenOrder
-from console.domain.orders import Side
 from console.domain.runstate import RunState
 from console.domain.summary import RunSummary
 from console.ui import fmt, prefs
@@ -423,20 +422,9 @@ class MainWindow(QMainWindow):
         self._message(f"Could not load {error.file}")
 
     def _summary_ready(self, summary: RunSummary) -> None:
-        state = self.runs.state
-        scale = ""
-        if state is not None and state.recomputed is not None:
-            scale = (
-                f" (buy scale {fmt.pct(state.recomputed.scale)}, approved "
-                f"{fmt.pct(state.recomputed.approved_scale)})"
-            )
-        approved = (self.runs.approved_planned(Side.SELL), self.runs.approved_planned(Side.BUY))
         started = self.runs.started
-        self.summary_page.show_summary(
-            summary,
-            approved if started is not None else None,
-            scale,
-            started.legs if started is not None else (),
+        self.summary_page.show_run(
+            summary, self.runs.state, started.legs if started is not None else ()
         )
         self.tabs.setCurrentIndex(TAB_SUMMARY)
 

@@ -237,6 +237,22 @@ def test_one_truth_during_and_after_a_run(
     ]
     assert {a.approved_by for a in approvals} == {"Alice Example"}
     assert ("Run finished", f"{state.plan_id}: partial") in window.notifier.sent
+    # Replay of the run shows what the live console showed: totals, progress, planned per leg.
+    from console.ui.windows.replay.view import TAB_SUMMARY as REPLAY_SUMMARY
+    from tests.ui.windows.replay.helpers import open_window as open_replay
+    from tests.ui.windows.replay.helpers import view_of
+
+    view = view_of(open_replay(qtbot, env.journal.path))
+    view.tabs.setCurrentIndex(REPLAY_SUMMARY)
+    assert f"of ${buys_planned:,.2f} approved (buy scale 79.09 %, approved 100.00 %)" in (
+        view.summary_page.totals.text()
+    )
+    for side in ("sell", "buy"):
+        assert view.progress.bars[side].format() == window.progress.bars[side].format()
+    replayed = {row.client_order_id: row for row in view.summary_page.model.rows()}
+    for row in window.summary_page.model.rows():
+        planned = columns["planned_notional"]
+        assert planned.value(replayed[row.client_order_id]) == planned.value(row)
 
 
 def test_operator_cancels_one_order_from_the_monitor(

@@ -17,12 +17,13 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.columns import MONITOR, Tone
+from console.domain.events import RunStarted
 from console.domain.orders import Side
 from console.domain.reasons import reapproval_outcome
 from console.domain.replay import ReplayIndex
 from console.domain.rows import MonitorRow
 from console.domain.runstate import RunState
-from console.domain.summary import compute_summary, phase_progress
+from console.domain.summary import approved_planned, compute_summary, phase_progress
 from console.ui import fmt
 from console.ui.models.table_model import RecordTableModel
 from console.ui.palette import css_colour, status_colour
@@ -95,6 +96,8 @@ class ReplayRunView(QWidget):
         self.setObjectName("replayRunView")
         self.index = index
         self.stopped = stopped  # no run_completed and no live executor: `unfinished` at the end
+        first = index.events[0].event
+        self._approved_legs = first.legs if isinstance(first, RunStarted) else ()
         self.player = ReplayPlayer(index, self)
         self.state: RunState = index.final
         self.header = QLabel()
@@ -243,8 +246,10 @@ class ReplayRunView(QWidget):
         # QProgressBar.setValue repaints at once (~5 ms each offscreen); a seek paints once.
         self.progress.setUpdatesEnabled(False)
         try:
-            for side in (Side.SELL, Side.BUY):
-                self.progress.set_progress(side.value, *phase_progress(state, side))
+            for side in (Side.SELL, Side.BUY):  # as the live console: of the approved estimate
+                filled, _now = phase_progress(state, side)
+                approved = approved_planned(self._approved_legs, side)
+                self.progress.set_progress(side.value, filled, approved, "approved")
             self.progress.set_phase(
                 f"Replay at seq {recorded.seq} of {self.loading_upto or self.index.last_seq}"
                 + (" (loading…)" if self.loading_upto else "")
@@ -271,7 +276,7 @@ class ReplayRunView(QWidget):
         if tab == TAB_MONITOR:
             self._refresh_monitor(state)
         elif tab == TAB_SUMMARY:
-            self.summary_page.show_summary(compute_summary(state, None))
+            self.summary_page.show_run(compute_summary(state, None), state, self._approved_legs)
         elif tab == TAB_FUNDING:
             self.funding_text.setText(funding_html(self.index, state))
 
