@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QTabWidget,
     QVBoxLayout,
@@ -58,7 +60,7 @@ def funding_html(index: ReplayIndex, state: RunState) -> str:
     if r is None:
         when = f" (recorded at seq {marks[0].seq})" if marks else ""
         parts.append(f"<h3>Recomputation between phases</h3><p>Not yet at this seq{when}.</p>")
-        return "".join(parts)
+        return _side_by_side(parts)
     seq = next((b.seq for b in reversed(marks) if b.seq <= state.at_seq), None)
     verdict = (
         f"<b style='{css_colour(Tone.BAD)}'>below the approved scale by more than the tolerance: "
@@ -83,7 +85,13 @@ def funding_html(index: ReplayIndex, state: RunState) -> str:
         f"<h3>Recomputation between phases (seq {seq})</h3><table cellspacing='6'>{body}</table>"
         f"<p>{verdict}</p>"
     )
-    return "".join(parts)
+    return _side_by_side(parts)
+
+
+def _side_by_side(sections: list[str]) -> str:
+    """The approved and the recomputed waterfalls in columns (a short window need not scroll)."""
+    cells = "<td width='32'></td>".join(f"<td valign='top'>{s}</td>" for s in sections)
+    return f"<table cellspacing='0'><tr>{cells}</tr></table>"
 
 
 class ReplayRunView(QWidget):
@@ -116,10 +124,16 @@ class ReplayRunView(QWidget):
         self.funding_text = QLabel()
         self.funding_text.setObjectName("replayFunding")
         self.funding_text.setWordWrap(True)
-        funding_page = QWidget()
-        funding_layout = QVBoxLayout(funding_page)
+        self.funding_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        funding_body = QWidget()
+        funding_layout = QVBoxLayout(funding_body)
         funding_layout.addWidget(self.funding_text)
         funding_layout.addStretch(1)
+        funding_page = QScrollArea()  # both waterfalls are taller than a short window
+        funding_page.setObjectName("replayFundingScroll")
+        funding_page.setWidgetResizable(True)
+        funding_page.setFrameShape(QFrame.Shape.NoFrame)
+        funding_page.setWidget(funding_body)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("replayTabs")
         self.tabs.setMinimumSize(320, 160)  # pages scroll; their size hints never grow the window
