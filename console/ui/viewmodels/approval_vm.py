@@ -62,7 +62,8 @@ def approval_facts(preview: Preview, previous_runs: int = 0) -> ApprovalFacts:
     if previous_runs:
         warnings.append(
             f"this plan has {previous_runs} earlier run(s) in the journal: "
-            f"approving starts attempt {preview.attempt}"
+            f"approving starts attempt {preview.attempt}, which trades the plan's amounts in "
+            "full again; to trade only what is left, use File > Plan the remainder"
         )
     return ApprovalFacts(
         plan_id=preview.plan_id,

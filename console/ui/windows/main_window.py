@@ -351,6 +351,11 @@ class MainWindow(QMainWindow):
         if self.review.showing_run and (self.runs.running or self.run_control.refreshing_after_run):
             # The tabs keep the approved preview of the run; the fresh one waits for the operator.
             self.new_preview_button.setText(f"Show the new preview (attempt {preview.attempt})")
+            self.new_preview_button.setToolTip(
+                f"The plan previewed again as attempt {preview.attempt}: it would trade the "
+                "plan's amounts in full again. To trade only what is left after this run, use "
+                "Plan the remainder… on the Planned vs actual tab."
+            )
             self.new_preview_button.setVisible(not self.runs.running)
             self._update_actions()
             return

@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from console.domain.events import ApprovalGiven, OrderUpdate
 from console.domain.orders import Side
 from console.ui import prefs
-from console.ui.viewmodels.approval_vm import ApprovalState
+from console.ui.viewmodels.approval_vm import ApprovalState, approval_facts
 from console.ui.windows.context import TAB_POSITIONS
 from tests.ui.conftest import Env, FakeClock, approve, finish_run, load, open_window
 
@@ -66,6 +66,10 @@ def test_approving_again_without_refreshing_never_runs_that_attempt_twice(
     assert not window.acts.approve.isEnabled()
     qtbot.waitUntil(window.new_preview_button.isVisible)
     assert "attempt 2" in window.new_preview_button.text()
+    assert "in full again" in window.new_preview_button.toolTip()
+    assert "Plan the remainder" in window.new_preview_button.toolTip()
+    facts = approval_facts(fresh, previous_runs=1)
+    assert any("in full again" in w and "Plan the remainder" in w for w in facts.warnings)
 
     # An approval of the old preview (approve again without refreshing) reaches the engine:
     # refused inline, nothing journaled, no second run of attempt 1.
