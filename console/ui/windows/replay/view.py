@@ -155,10 +155,15 @@ class ReplayRunView(QWidget):
         layout.addWidget(self.timeline)
         layout.addWidget(self.tabs, 1)
         start = index.events[0].event
-        if start.kind == "run_started":
-            self.review.sell_model.set_rows([leg for leg in start.legs if leg.side is Side.SELL])
-            self.review.buy_model.set_rows([leg for leg in start.legs if leg.side is Side.BUY])
-            self.review.funding.set_funding(start.funding)
+        if isinstance(start, RunStarted):  # as the live console pins them during a run
+            final = index.final
+            who = ", ".join(a.approved_by for a in final.approvals if a.scope == "run") or "—"
+            self.review.show_run(
+                start.legs,
+                start.funding,
+                f"Approved by {html.escape(who)} · attempt {start.attempt} — the approved "
+                "preview, read-only; the Live status column is each order's status at the cursor",
+            )
         self._dirty: set[int] = set()
         self._monitor_rows: dict[str, MonitorRow] = {}
         self.loading_upto: int | None = None  # the run's last seq while only a first page is in
@@ -270,12 +275,12 @@ class ReplayRunView(QWidget):
             )
         finally:
             self.progress.setUpdatesEnabled(True)
-        self._dirty = {TAB_MONITOR, TAB_SUMMARY, TAB_FUNDING}
+        self._dirty = {TAB_SELL, TAB_BUY, TAB_MONITOR, TAB_SUMMARY, TAB_FUNDING}
         self._refresh_pages()
 
     def refresh_all(self) -> None:
         """Bring every page (not only the visible one) to the cursor."""
-        self._dirty = {TAB_MONITOR, TAB_SUMMARY, TAB_FUNDING}
+        self._dirty = {TAB_SELL, TAB_BUY, TAB_MONITOR, TAB_SUMMARY, TAB_FUNDING}
         for tab in list(self._dirty):
             self._refresh(tab)
 
@@ -287,7 +292,10 @@ class ReplayRunView(QWidget):
     def _refresh(self, tab: int) -> None:
         self._dirty.discard(tab)
         state = self.state
-        if tab == TAB_MONITOR:
+        if tab in (TAB_SELL, TAB_BUY):
+            self._dirty -= {TAB_SELL, TAB_BUY}  # one update serves both pages
+            self.review.update_live(state.legs)
+        elif tab == TAB_MONITOR:
             self._refresh_monitor(state)
         elif tab == TAB_SUMMARY:
             self.summary_page.show_run(compute_summary(state, None), state, self._approved_legs)

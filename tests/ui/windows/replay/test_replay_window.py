@@ -338,3 +338,22 @@ def test_a_run_whose_record_ends_without_run_completed_says_unfinished_at_its_en
             assert "UNFINISHED" not in view_of(live).header.text()
         finally:
             lock.release()
+
+
+def test_the_approved_pages_show_each_orders_status_at_the_cursor(
+    qtbot: QtBot, recorded: Recorded
+) -> None:
+    from console.ui.windows.replay.view import TAB_BUY, TAB_SELL
+
+    window = open_window(qtbot, recorded.path)
+    view = view_of(window)
+    view.tabs.setCurrentIndex(TAB_SELL)
+    assert "Approved by" in view.review.sell_banner.text()
+    live = view.review.live
+    for position in (len(view.index) // 2, len(view.index) - 1, 0):
+        view.player.seek(position)
+        view.tabs.setCurrentIndex(TAB_BUY if position else TAB_SELL)
+        state = view.state
+        for model in (view.review.sell_model, view.review.buy_model):
+            for leg in model.rows():
+                assert live.text(leg).split(" · ")[0] == state.leg(leg.client_order_id).status
