@@ -686,7 +686,10 @@ def event_details(recorded: RecordedEvent) -> str:
     """A one-line description of an event (exact decimals, formatted for reading)."""
     e = recorded.event
     if isinstance(e, RunStarted):
-        return f"plan {e.plan_id} · {len(e.legs)} legs · {e.broker}/{e.mode} · attempt {e.attempt}"
+        return (
+            f"plan {e.plan_id} · {f.counted(len(e.legs), 'leg')} · {e.broker}/{e.mode} · "
+            f"attempt {e.attempt}"
+        )
     if isinstance(e, ApprovalGiven):
         return f"{e.scope} approved by {e.approved_by} at scale {e.scale}"
     if isinstance(e, OrderIntent):

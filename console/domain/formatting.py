@@ -144,6 +144,14 @@ def age_text(seconds: Decimal | None) -> str:
     return f"{whole // 3600} h"
 
 
+_PHASES = {"approval": "starting", "between": "between the phases", "done": "done"}
+
+
+def phase_text(phase: str) -> str:
+    """'sell phase', 'between the phases', 'buy phase' (a run's phase in words)."""
+    return _PHASES.get(phase, f"{phase} phase")
+
+
 def counted(number: int, noun: str) -> str:
     """'1 page', '3 pages' (a plural in s)."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

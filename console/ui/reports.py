@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QApplication
 from console.domain import reasons
 from console.domain.config import Settings
 from console.domain.events import RecordedEvent, RunStarted
-from console.domain.formatting import qty_text
+from console.domain.formatting import counted, qty_text
 from console.domain.money import ZERO, add
 from console.domain.orders import Side
 from console.domain.preview_model import Leg, Preview, Reason
@@ -139,7 +139,7 @@ def preview_report_html(preview: Preview, source: str = "", approver: str = "") 
     headers = ["Symbol", "Planned", "After funding", "Price", "Order", "Est notional"]
     headers += ["Status", "Reason and notes (codes)"]
     for title, legs in (("Sell phase", preview.sell), ("Buy phase", preview.buy)):
-        parts.append(f"<h2>{title} ({len(legs)} legs)</h2>")
+        parts.append(f"<h2>{title} ({counted(len(legs), 'leg')})</h2>")
         if legs:
             parts.append(_table(headers, map(_preview_leg_row, legs), {1, 2, 3, 4, 5}))
         else:

@@ -6,6 +6,7 @@ import structlog
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from console.domain import formatting as f
 from console.domain.events import FundingRecomputed
 from console.domain.orders import Side
 from console.domain.runstate import RunState
@@ -177,7 +178,7 @@ class RunController(QObject):
         timeout = f" · times out in {fmt.duration(left)}" if left is not None else ""
         if self._runs.running:
             self._progress.set_phase(
-                f"{state.phase} phase · {state.status}{timeout}{scale}{paused}"
+                f"{f.phase_text(state.phase)} · {state.status}{timeout}{scale}{paused}"
             )
         else:
             ended = state.status.upper() if state.finished else "UNFINISHED"
