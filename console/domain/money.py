@@ -52,7 +52,8 @@ def to_decimal(value: object) -> Decimal:
     else:
         raise DecimalParseError(f"expected a decimal number, got {type(value).__name__}")
     if not result.is_finite():
-        raise DecimalParseError(f"not a finite number: {value!r}")
+        shown = str(value) if isinstance(value, Decimal) else repr(value)
+        raise DecimalParseError(f"not a finite number: {shown}")
     return result
 
 

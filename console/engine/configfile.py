@@ -6,6 +6,7 @@ import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_config_dir
 from pydantic import ValidationError
@@ -87,6 +88,24 @@ def toml_depth(text: str) -> int:
     return deepest
 
 
+_BOUNDS = {
+    "greater_than": ">",
+    "greater_than_equal": ">=",
+    "less_than": "<",
+    "less_than_equal": "<=",
+}
+
+
+def _bound_text(error: Any) -> str:
+    """'must be >= 0, got -1' for a bound pydantic checks; its own words otherwise."""
+    sign = _BOUNDS.get(str(error.get("type")))
+    ctx = error.get("ctx") or {}
+    limit = next((ctx[k] for k in ("gt", "ge", "lt", "le") if k in ctx), None)
+    if sign is None or limit is None:
+        return str(error["msg"])
+    return f"must be {sign} {limit}, got {error.get('input')}"
+
+
 def settings_from_mapping(source: str, data: dict[str, object]) -> Settings:
     """Validate a mapping of config keys into Settings."""
     known = set(Settings.model_fields)
@@ -115,5 +134,5 @@ def settings_from_mapping(source: str, data: dict[str, object]) -> Settings:
         except ValidationError as exc:
             for error in exc.errors():
                 key = ".".join(str(part) for part in error["loc"])
-                issues.append(FieldIssue(key, error["msg"]))
+                issues.append(FieldIssue(key, _bound_text(error)))
     raise InputError(source, tuple(issues))

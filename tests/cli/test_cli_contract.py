@@ -244,6 +244,27 @@ def test_config_file_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     bad_value.write_text("max_order_pct_of_equity = 'lots'\n")
     result = cli(capsys, "preview", DEMO_PLAN, "--config", bad_value)
     assert result.code == 2 and "max_order_pct_of_equity" in result.err
+    # Bounds and non-numbers in plain words, not a validator's or Python's.
+    for text, said in (
+        ("min_notional = -1\n", "min_notional: must be >= 0, got -1"),
+        ("phase_timeout_seconds = -5\n", "phase_timeout_seconds: must be > 0, got -5"),
+        ("min_notional = nan\n", "min_notional: not a finite number: NaN"),
+    ):
+        bad_value.write_text(text)
+        result = cli(capsys, "preview", DEMO_PLAN, "--config", bad_value)
+        assert result.code == 2 and said in result.err, result.err
+
+
+def test_a_file_that_is_not_a_sim_state_is_refused_naming_the_missing_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "state.json"
+    state.write_text('{"cash": "1"}')
+    journal = tmp_path / "j.sqlite"
+    result = cli(capsys, "run", DEMO_PLAN, "--yes", "--sim-state", state, "--journal", journal)
+    assert result.code == 2, result.err
+    assert f"{state}: unreadable sim state: 'exchange' is missing" in result.err
+    assert not journal.exists()
 
 
 def test_unknown_subcommand_option_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

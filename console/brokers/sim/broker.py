@@ -81,7 +81,13 @@ class SimBroker:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
             exchange = Exchange.from_state(self.scenario, data["exchange"], now=self._now)
             due = {k: datetime.fromisoformat(v) for k, v in data.get("pending_fills", {}).items()}
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except KeyError as exc:
+            raise InputError.single(
+                path,
+                "",
+                f"unreadable sim state: {exc.args[0]!r} is missing (not a file --sim-state wrote)",
+            ) from None
+        except (OSError, ValueError, TypeError) as exc:
             raise InputError.single(path, "", f"unreadable sim state: {exc}") from None
         # The broker kept working while we were away: fill what came due, schedule the rest.
         now = self._now()
