@@ -126,11 +126,14 @@ AGE_COLUMN: ColumnSpec[MonitorRow] = ColumnSpec(
 )  # fmt: skip
 
 
-def monitor_columns() -> tuple[ColumnSpec[MonitorRow], ...]:
-    """The live monitor's columns: the monitor spec in window units, the order age second."""
+def monitor_columns(*, age: bool = True) -> tuple[ColumnSpec[MonitorRow], ...]:
+    """The live monitor's columns: the monitor spec in window units, the order age second.
+
+    Replay shows the same columns without the age (a wall-clock figure, not the cursor's).
+    """
     by_key = {column.key: column for column in window_columns(MONITOR.window_columns())}
     first = [by_key.pop(key) for key in MONITOR_FIRST if key in by_key]
-    return (first[0], AGE_COLUMN, *first[1:], *by_key.values())
+    return (first[0], *((AGE_COLUMN,) if age else ()), *first[1:], *by_key.values())
 
 
 # Status right after the symbol, so it is in view at the window's 1024 px minimum.

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.domain.columns import MONITOR, Tone
+from console.domain.columns import Tone
 from console.domain.events import RunStarted
 from console.domain.orders import Side
 from console.domain.reasons import reapproval_outcome
@@ -30,6 +30,7 @@ from console.ui import fmt
 from console.ui.models.table_model import RecordTableModel
 from console.ui.palette import css_colour, status_colour
 from console.ui.viewmodels.replay_player import SPEEDS, ReplayPlayer
+from console.ui.viewmodels.run_vm import monitor_columns
 from console.ui.widgets.pages import MonitorPage, ReviewPages, SummaryPage
 from console.ui.widgets.panels import PhaseProgress
 from console.ui.widgets.timeline import Timeline
@@ -117,7 +118,7 @@ class ReplayRunView(QWidget):
         self.timeline.set_index(index)
         self.review = ReviewPages(settings)
         self.monitor_model: RecordTableModel[MonitorRow] = RecordTableModel(
-            MONITOR.window_columns(), key=lambda row: row.key, parent=self
+            monitor_columns(age=False), key=lambda row: row.key, parent=self
         )
         self.monitor = MonitorPage(self.monitor_model, settings)
         self.summary_page = SummaryPage(settings)
