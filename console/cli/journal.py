@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.cli.common import EXIT_INPUT, EXIT_OK, emit_json
+from console.domain.columns import runs_table
 from console.domain.errors import InputError
 
 if TYPE_CHECKING:
@@ -77,13 +79,6 @@ def journal_command(args: argparse.Namespace) -> int:
             ]
         )
     else:
-        sys.stdout.write(
-            f"{'Run':<34} {'Plan':<24} {'Att':>3} {'Broker':<10} {'Status':<10} "
-            f"{'Legs':>4} {'Filled':>14}\n"
-        )
-        for r, status in zip(runs, statuses, strict=True):
-            sys.stdout.write(
-                f"{r.run_id:<34} {r.plan_id[:24]:<24} {r.attempt:>3} {r.broker + '/' + r.mode:<10} "
-                f"{status:<10} {r.legs:>4} {r.filled_notional:>14,.2f}\n"
-            )
+        shown = [replace(r, status=status) for r, status in zip(runs, statuses, strict=True)]
+        sys.stdout.write("\n".join(runs_table().terminal_lines(shown)) + "\n")
     return EXIT_OK

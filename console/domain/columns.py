@@ -661,6 +661,8 @@ def runs_table(verified_upto: Callable[[], int | None] = lambda: None) -> TableS
             ),
             _text_col("run_id", "Run id", lambda r: r.run_id, width=250),
         ),
+        terminal=("run_id", "plan_id", "attempt", "broker", "status", "legs",
+                  "filled_notional", "seqs"),
     )  # fmt: skip
 
 

@@ -137,6 +137,11 @@ def test_run_refuse_new_attempt_verify_replay(
         "partial",
         "partial",
     ]
+    table = cli(capsys, "journal", "runs", journal).out.splitlines()
+    assert table[0].split()[:3] == ["Run", "id", "Plan"] and len(table) == 2 + len(runs)
+    for line, listed in zip(table[2:], runs, strict=True):
+        assert line.split()[:3] == [listed["run_id"], listed["plan_id"], str(listed["attempt"])]
+        assert "partial" in line.split()
 
 
 def test_tampered_payload_is_caught_at_its_seq(
