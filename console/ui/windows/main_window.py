@@ -420,7 +420,8 @@ class MainWindow(QMainWindow):
 
     def _loaded(self, _path: str) -> None:
         self.error_panel.hide()
-        self.tabs.setCurrentIndex(0)
+        if not self.runs.running:  # a late "loaded" never takes the operator off a run
+            self.tabs.setCurrentIndex(0)
 
     def _load_failed(self, error: InputError) -> None:
         self.error_panel.show_error(error, self.previews.plan_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +19,15 @@ from console.domain.orders import Side
 from console.ui import prefs
 from console.ui.viewmodels.approval_vm import ApprovalState, approval_facts
 from console.ui.windows.context import TAB_POSITIONS
-from tests.ui.conftest import Env, FakeClock, approve, finish_run, load, open_window
+from tests.ui.conftest import (
+    Env,
+    FakeClock,
+    approve,
+    finish_run,
+    load,
+    open_window,
+    scenario_file,
+)
 
 
 @pytest.fixture
@@ -264,8 +273,11 @@ def test_operator_cancels_one_order_from_the_monitor(
     qtmodeltester: ModelTester,
     make_env: Callable[..., Env],
     logs: list[dict[str, Any]],
+    tmp_path: Path,
 ) -> None:
-    env = make_env("never_fill")
+    # Two orders that never fill: canceling one leaves the other working, so the run goes on.
+    fills = {"latency_ms": 2, "slippage_bps": "0", "never_fill": ["AAPL", "META"]}
+    env = make_env(scenario_file(tmp_path, "never_fill", fills=fills))
     window = open_window(qtbot, env)
     load(qtbot, window)
     approve(qtbot, window)
