@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from alpaca_testkit import FAST, Collector, broker, order
@@ -216,25 +218,25 @@ def test_a_hung_call_does_not_hang_close(emu: AlpacaEmulator) -> None:
     asyncio.run(main())
 
 
-def test_the_first_submit_waits_until_the_server_confirms_listening(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A server slow to register `listen` must not cost the first order its `new` event."""
+def _first_order_with(
+    monkeypatch: pytest.MonkeyPatch, on_listen: Callable[[Any], bool]
+) -> tuple[list[str | None], int, bool]:
+    """The first order's events, connects and liveness; `on_listen` True: do not answer."""
     from alpaca_testkit import emulator
 
     from console.emulator.ws import WsSession
 
     original = WsSession._on_message
 
-    def slow_listen(self: WsSession, data: bytes) -> None:
-        if b'"listen"' in data:
-            time.sleep(0.4)  # the server registers the listener (and answers) late
+    def listen(self: WsSession, data: bytes) -> None:
+        if b'"listen"' in data and on_listen(self):
+            return
         original(self, data)
 
-    monkeypatch.setattr(WsSession, "_on_message", slow_listen)
+    monkeypatch.setattr(WsSession, "_on_message", listen)
     emu = emulator()
 
-    async def main() -> None:
+    async def main() -> tuple[list[str | None], int, bool]:
         b = broker(emu)
         sub = Collector(b.updates())
         try:
@@ -242,51 +244,37 @@ def test_the_first_submit_waits_until_the_server_confirms_listening(
             await b.submit_order(request)
             await sub.wait_terminal([request.client_order_id])
             events = [u.event for u in sub.seen[request.client_order_id]]
-            assert events[0] == "new"
-            assert events[-1] == "fill"
+            return events, b.stream_connects, b.updates_live
         finally:
             await b.close()
             await sub.stop()
 
     try:
-        asyncio.run(main())
+        return asyncio.run(main())
     finally:
         emu.stop()
+
+
+def test_the_first_submit_waits_until_the_server_confirms_listening(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server slow to register `listen` must not cost the first order its `new` event."""
+
+    def late(_session: Any) -> bool:
+        time.sleep(0.4)  # the server registers the listener (and answers) late
+        return False
+
+    events, _connects, _live = _first_order_with(monkeypatch, late)
+    assert events[0] == "new" and events[-1] == "fill"
 
 
 def test_a_server_that_never_answers_listen_is_trusted_after_a_bounded_wait(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from alpaca_testkit import emulator
+    def silent(session: Any) -> bool:
+        session._hub.add(session)  # registered, but no `listening` answer
+        return True
 
-    from console.emulator.ws import WsSession
-
-    original = WsSession._on_message
-
-    def silent_listen(self: WsSession, data: bytes) -> None:
-        if b'"listen"' in data:
-            self._hub.add(self)  # registered, but no `listening` answer
-            return
-        original(self, data)
-
-    monkeypatch.setattr(WsSession, "_on_message", silent_listen)
-    emu = emulator()
-
-    async def main() -> None:
-        b = broker(emu)
-        sub = Collector(b.updates())
-        try:
-            request = order("AAPL", "buy", notional="100.00")
-            await b.submit_order(request)
-            await sub.wait_terminal([request.client_order_id])
-            assert b.stream_connects == 1  # connected without the answer, after the bounded wait
-            assert b.updates_live
-            assert [u.event for u in sub.seen[request.client_order_id]][-1] == "fill"
-        finally:
-            await b.close()
-            await sub.stop()
-
-    try:
-        asyncio.run(main())
-    finally:
-        emu.stop()
+    events, connects, live = _first_order_with(monkeypatch, silent)
+    assert connects == 1 and live  # connected without the answer, after the bounded wait
+    assert events[-1] == "fill"
