@@ -295,7 +295,8 @@ class AlpacaBroker:
         seen: set[str] = set()
         since = after
         while True:
-            request = self._sdk.open_orders() if open_only else self._sdk.orders_since(since)
+            # Past 500, the next page starts after the last one's time (open orders as well).
+            request = self._sdk.open_orders(since) if open_only else self._sdk.orders_since(since)
             page = await self._get("list_orders", "/orders", request.to_request_fields())
             fresh = [o for o in page or [] if str(field(o, "id")) not in seen]
             raw.extend(fresh)

@@ -73,10 +73,14 @@ def orders_since(after: datetime | None) -> Any:
     )
 
 
-def open_orders() -> Any:
-    """GET /v2/orders filter: every working order of the account, one full page."""
+def open_orders(after: datetime | None = None) -> Any:
+    """GET /v2/orders filter: the account's working orders, one full page, oldest first."""
     return GetOrdersRequest(
-        status=QueryOrderStatus.OPEN, limit=ORDERS_PAGE, direction=Sort.ASC, nested=False
+        status=QueryOrderStatus.OPEN,
+        after=after,
+        limit=ORDERS_PAGE,
+        direction=Sort.ASC,
+        nested=False,
     )
 
 

@@ -529,3 +529,21 @@ def test_an_asset_entry_the_sdk_could_not_parse_is_skipped_not_fatal(
     finally:
         emu.stop()
     assert set(found) == {"AAA", "ZZZQ"}  # BROKEN was looked up alone: the emulator lacks it
+
+
+def test_open_orders_past_one_page_of_500_are_all_read() -> None:
+    """A foreign open order beyond the first 500 still blocks its symbol in the preview."""
+    many = [{"symbol": "VTI", "side": "buy", "qty": "1"}] * 505
+    emu = emulator(open_orders=[*many, {"symbol": "XOM", "side": "buy", "qty": "1"}])
+
+    async def go(b):  # type: ignore[no-untyped-def]
+        return await b.list_orders(open_only=True)
+
+    try:
+        working = _run(emu, go)
+        pages = emu.requests_by_endpoint["GET /v2/orders"]
+    finally:
+        emu.stop()
+    assert len(working) == 506 and len({o.broker_order_id for o in working}) == 506
+    assert working[-1].symbol == "XOM"
+    assert pages == 2  # 500, then the 6 after the first page's last time
