@@ -60,6 +60,11 @@ class DeferredBroker:
         """The real broker's, once it exists."""
         return self._broker.updates_live if self._broker is not None else True
 
+    @property
+    def updates_epoch(self) -> int:
+        """The real broker's, once it exists."""
+        return self._broker.updates_epoch if self._broker is not None else 0
+
     def resolve(self, broker: Broker | None, error: Exception | None = None) -> None:
         """Hand over the real broker (or the error that prevented creating it)."""
         self._broker, self._error = broker, error

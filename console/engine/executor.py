@@ -371,6 +371,7 @@ class PhaseExecutor:
     async def _await_terminal(self, side: Side, deadline: float) -> list[str]:
         """Wait for every leg of the phase to end; return the ids still open at the deadline."""
         last_change = self._clock()
+        epoch = self.gateway.updates_epoch
         while True:
             # Cleared before looking, so a change made while we look (or reconcile) wakes us.
             self._changed.clear()
@@ -382,6 +383,13 @@ class PhaseExecutor:
                 return [leg.client_order_id for leg in open_legs]
             live = self.gateway.updates_live
             poll = self.tuning.quiet_poll if live else self.tuning.rest_poll
+            if (now_epoch := self.gateway.updates_epoch) != epoch:
+                reconnected, epoch = epoch > 0, now_epoch
+                if reconnected:  # what happened while the stream was down was never sent
+                    log.info("stream_reconnected_reconciling", phase=side.value)
+                    await self.orders.reconcile(self._started_at(), include_unsent=False)
+                    last_change = self._clock()
+                    continue
             if now - last_change >= poll:
                 if not self.orders.stream_silent:
                     self.orders.stream_silent = True

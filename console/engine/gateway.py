@@ -167,6 +167,11 @@ class BrokerGateway:
         """Whether the broker reports order changes as they happen now (else poll by REST)."""
         return self.broker.updates_live
 
+    @property
+    def updates_epoch(self) -> int:
+        """The update stream's (re)connections so far: a change means updates may be missed."""
+        return self.broker.updates_epoch
+
     async def close(self) -> None:
         """Close the broker."""
         await self.broker.close()

@@ -226,3 +226,31 @@ def test_a_stream_lost_mid_phase_is_replaced_by_rest_within_seconds(
         events = [recorded.event for recorded in journal.all_events()]
     phases = [e for e in events if isinstance(e, PhaseCompleted)]
     assert len(phases) == 2 and all(not phase.timed_out for phase in phases)
+
+
+def test_a_quick_stream_reconnect_is_followed_by_one_listing_of_the_orders(
+    start: Start, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Fills made while the stream was down are never sent: a reconnect means look now."""
+    emu = start(_scenario(fills={"latency_ms": 1000}))
+    plan = _plan(_item("AAA", "SELL", "-100"), _item("BUY1", "BUY", "100"))
+
+    def drop_once() -> None:
+        deadline = time.monotonic() + 10
+        while emu.stream_connections == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)  # the sell was sent; its fill comes while the stream is down
+        emu.drop_stream()
+
+    thread = threading.Thread(target=drop_once, daemon=True)
+    thread.start()
+    # Live again after alpaca-py's ~1 s backoff, the stream never says what it missed: the
+    # phase used to wait for 15 s of quiet and time out here at 10 s.
+    result = _run(capsys, tmp_path, plan, "--phase-timeout", "10")
+    thread.join(timeout=10)
+    assert result.code == 0, result.err
+    assert emu.stream_connections >= 2
+    with SqliteJournal(tmp_path / "j.sqlite", read_only=True) as journal:
+        events = [recorded.event for recorded in journal.all_events()]
+    phases = [e for e in events if isinstance(e, PhaseCompleted)]
+    assert len(phases) == 2 and all(not phase.timed_out for phase in phases)

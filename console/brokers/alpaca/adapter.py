@@ -117,6 +117,11 @@ class AlpacaBroker:
         return self._stream.connected
 
     @property
+    def updates_epoch(self) -> int:
+        """The trade_updates stream's (re)connections: after a reconnect, events may be missed."""
+        return self._stream.connects
+
+    @property
     def stream_started(self) -> bool:
         """Whether this session opened the account's trade_updates stream."""
         return self._stream.started

@@ -57,6 +57,7 @@ class SimBroker:
         self.scenario = scenario
         self.rate_limit_per_minute = scenario.rate_limit_per_minute
         self.updates_live = True  # every fill is reported as it happens
+        self.updates_epoch = 1  # and never missed
         self.requests_made = 0
         self.rate_limited = 0
         self._state_path = state_path
