@@ -289,22 +289,27 @@ def test_a_quote_exactly_as_old_as_the_limit_is_still_fresh(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """'Older than max_quote_age_seconds' is strict: 60 s old at the preview is trusted."""
-    ages = {"AAA": "60", "BUY1": "59.99", "BUY2": "60.05"}
+    # The sim stamps each quote its age before the snapshot's clock: the boundary is exact.
+    ages = {"AAA": "60", "BUY1": "59.999", "BUY2": "60.001", "BUY3": "60.05"}
     files = Files(
         tmp_path,
         _plan(
-            _item("AAA", "SELL", "-100"), _item("BUY1", "BUY", "100"), _item("BUY2", "BUY", "100")
+            _item("AAA", "SELL", "-100"),
+            _item("BUY1", "BUY", "100"),
+            _item("BUY2", "BUY", "100"),
+            _item("BUY3", "BUY", "100"),
         ),
         _scenario(
             quotes={
-                symbol: {**_scenario()["quotes"][symbol], "age_seconds": age}
+                symbol: {"bid": "40.00", "ask": "40.02", "age_seconds": age}
                 for symbol, age in ages.items()
             }
         ),
     )
     legs = _legs(files.preview(capsys))
     assert (legs["AAA"]["status"], legs["BUY1"]["status"]) == ("ready", "ready")
-    assert (legs["BUY2"]["status"], legs["BUY2"]["reason"]) == ("blocked", "stale_quote")
+    for symbol in ("BUY2", "BUY3"):
+        assert (legs[symbol]["status"], legs[symbol]["reason"]) == ("blocked", "stale_quote")
 
 
 def test_legs_that_round_to_zero_show_a_plain_zero(

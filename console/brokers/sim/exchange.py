@@ -56,6 +56,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# Quotes read this soon after the clock belong to the same snapshot (see Exchange._quote_base).
+_SNAPSHOT_WINDOW = timedelta(seconds=1)
+
+
 class Exchange:
     """Account state and order matching for one simulated account (no I/O, no asyncio)."""
 
@@ -63,6 +67,7 @@ class Exchange:
         """Start from the scenario's balances and positions with no orders."""
         self.scenario = scenario
         self.now = now
+        self._clock_read: datetime | None = None  # the time the last clock() answered
         self.account_id: str = scenario.account_id
         self.cash: Decimal = scenario.cash
         self.buying_power: Decimal = scenario.buying_power
@@ -103,12 +108,23 @@ class Exchange:
         if quote is None:
             return None
         age = self.scenario.quote_ages.get(symbol, ZERO)
-        stamp = self.now() - timedelta(seconds=float(age))  # a time, not money
+        stamp = self._quote_base() - timedelta(seconds=float(age))  # a time, not money
         return quote.model_copy(update={"timestamp": stamp})
+
+    def _quote_base(self) -> datetime:
+        """The time a quote's age counts back from: the clock just read, else now."""
+        # A snapshot reads the clock, then the quotes, and measures each age against the clock:
+        # a quote `age_seconds` old is exactly that old there, not a few milliseconds younger.
+        now = self.now()
+        read = self._clock_read
+        if read is not None and timedelta(0) <= now - read <= _SNAPSHOT_WINDOW:
+            return read
+        return now
 
     def clock(self) -> MarketClock:
         """Open or closed now, with the next close (while open) or the next open."""
         now = self.now()
+        self._clock_read = now
         if self.market_open:
             close = now + timedelta(minutes=float(self.scenario.minutes_to_close))
             return MarketClock(is_open=True, timestamp=now, next_close=close)
