@@ -10,7 +10,7 @@ from console.cli.common import EXIT_OK, emit_json
 from console.cli.reportfiles import check_pdf_path, write_report
 from console.cli.tables import run_table
 from console.domain.errors import InputError
-from console.domain.events import RecordedEvent
+from console.domain.events import RecordedEvent, RunUnfinished
 from console.domain.fold import fold
 from console.domain.replay import replay_json
 from console.domain.runstate import RunState
@@ -61,9 +61,11 @@ def replay_command(args: argparse.Namespace) -> int:
     # The record ends without run_completed and no process executes it: orders may still work.
     unfinished = at_seq == run.last_seq and stopped
     working = [leg.client_order_id for leg in state.legs if leg.intent and not leg.is_terminal]
+    last = events[-1].event if events else None
+    why = last.reason if isinstance(last, RunUnfinished) else None  # a crash leaves no reason
     if unfinished:
         report["status"] = "unfinished"
-        report["unfinished"] = {"reason": None, "orders": working}
+        report["unfinished"] = {"reason": why, "orders": working}
     report["journal_head"] = head
     if args.pdf is not None:
         write_report(args.pdf, lambda path: _run_pdf(state, head, path, args.journal, events))
@@ -74,8 +76,9 @@ def replay_command(args: argparse.Namespace) -> int:
         lines = [run_table(state, header=header, status="unfinished" if unfinished else None)]
         if unfinished:
             lines.append(
-                "UNFINISHED: the journal has no run_completed for this run; orders that may "
-                f"still be working: {', '.join(working) or 'none'}; `run` of the plan resumes it"
+                f"UNFINISHED: {why or 'the journal has no run_completed for this run'}; orders "
+                f"that may still be working: {', '.join(working) or 'none'}; `run` of the plan "
+                "resumes it"
             )
         lines.append(f"Journal head: {head}")
         sys.stdout.write("\n".join(lines) + "\n")

@@ -30,6 +30,7 @@ from console.domain.events import (
     RunCompleted,
     RunHalted,
     RunStarted,
+    RunUnfinished,
     StreamStatus,
     event_payload,
 )
@@ -722,6 +723,10 @@ def event_details(recorded: RecordedEvent) -> str:
         return "started"
     if isinstance(e, RunHalted):
         return e.reason
+    if isinstance(e, RunUnfinished):
+        return f"stopped without run_completed: {e.reason}" + (
+            f" · may still be working: {', '.join(e.orders)}" if e.orders else ""
+        )
     if isinstance(e, StreamStatus):
         return f"stream {e.state}" + (f": {e.detail}" if e.detail else "")
     assert isinstance(e, RunCompleted)

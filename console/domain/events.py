@@ -163,6 +163,17 @@ class RunHalted(Frozen):
     reason: str
 
 
+class RunUnfinished(Frozen):
+    """The executing process stopped without run_completed: why, and the orders that may work.
+
+    Not written when the process dies (a crash, SIGKILL) or when the journal itself failed.
+    """
+
+    kind: Literal["run_unfinished"] = "run_unfinished"
+    reason: str
+    orders: tuple[str, ...] = ()
+
+
 class StreamStatus(Frozen):
     """The order-update stream went silent, dropped, or came back."""
 
@@ -193,6 +204,7 @@ JournalEvent = Annotated[
     | FundingRecomputed
     | PhaseCompleted
     | RunHalted
+    | RunUnfinished
     | StreamStatus
     | RunCompleted,
     Field(discriminator="kind"),
@@ -213,6 +225,7 @@ EVENT_KINDS = (
     "funding_recomputed",
     "phase_completed",
     "run_halted",
+    "run_unfinished",
     "stream_status",
     "run_completed",
 )

@@ -35,6 +35,7 @@ from console.domain.events import (
     RunCompleted,
     RunHalted,
     RunStarted,
+    RunUnfinished,
     StreamStatus,
 )
 from console.domain.legstatus import TRANSITIONS, LegStatus
@@ -334,6 +335,14 @@ class RunFolder:
             case RunHalted():
                 self._halted = event.reason
                 self._incident(recorded, "halt", None, event.reason)
+            case RunUnfinished():
+                working = ", ".join(event.orders) or "none"
+                self._incident(
+                    recorded,
+                    "unfinished",
+                    None,
+                    f"{event.reason}; orders that may still be working: {working}",
+                )
             case StreamStatus():
                 self._stream = "ok" if event.state == "restored" else event.state
                 if event.state != "restored":

@@ -22,6 +22,7 @@ from console.domain.events import (
     RunCompleted,
     RunHalted,
     RunStarted,
+    RunUnfinished,
     StreamStatus,
 )
 from console.domain.fold import RunFolder
@@ -307,17 +308,24 @@ class PhaseExecutor:
             )
             log.info("run_completed", run_id=self._run_id, status=status)
         except _StopError as stop:
-            self._stop_unfinished(stop.reason)
+            await self._stop_unfinished(stop.reason)
         except JournalWriteError as exc:
-            self._stop_unfinished(f"{exc}; submitting stopped, the run can be resumed")
+            await self._stop_unfinished(
+                f"{exc}; submitting stopped, the run can be resumed", journal_ok=False
+            )
         finally:
             consumer.cancel()
             await self._tasks.cancel_all()
         return self.state()
 
-    def _stop_unfinished(self, reason: str) -> None:
+    async def _stop_unfinished(self, reason: str, *, journal_ok: bool = True) -> None:
         self.unfinished = Unfinished(reason, tuple(self._open_orders()))
         log.error("run_unfinished", run_id=self._run_id, detail=self.unfinished.describe())
+        if journal_ok:  # for incident replay: where this process stopped, and why
+            try:
+                await self._append(RunUnfinished(reason=reason, orders=self.unfinished.open_orders))
+            except JournalWriteError as exc:
+                log.error("run_unfinished_not_journaled", run_id=self._run_id, error=str(exc))
 
     def _open_orders(self) -> list[str]:
         return [leg.client_order_id for leg in self._folder.legs() if self._may_work(leg)]

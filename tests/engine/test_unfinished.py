@@ -22,6 +22,7 @@ from console.domain.events import (
     PhaseStarted,
     RecordedEvent,
     RunStarted,
+    RunUnfinished,
 )
 from console.domain.orders import OrderRequest, OrderSnapshot, OrderStatus, Side
 from console.engine.executor import PhaseExecutor
@@ -49,6 +50,9 @@ def test_a_failed_cancel_leaves_the_run_unfinished_and_the_next_run_resumes_it(
         assert "not confirmed" in executor.unfinished.reason
         assert state.status == "running"  # no run_completed
         assert "run_completed" not in h.kinds(state.run_id)
+        stopped = [r.event for r in h.journal.events(state.run_id)][-1]
+        assert isinstance(stopped, RunUnfinished)  # where and why this process stopped
+        assert stopped.orders == (aapl.client_order_id,) and "not confirmed" in stopped.reason
         assert h.broker.exchange.order_by_client_id(aapl.client_order_id).status is (
             OrderStatus.ACCEPTED
         )

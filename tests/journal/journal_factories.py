@@ -20,6 +20,7 @@ from console.domain.events import (
     RunCompleted,
     RunHalted,
     RunStarted,
+    RunUnfinished,
     StreamStatus,
 )
 from console.domain.orders import OrderSpec, OrderStatus, Side
@@ -165,6 +166,7 @@ def one_of_each_kind() -> list[JournalEvent]:
         CancelRequested(client_order_id=sell.client_order_id, reason="phase_timeout"),
         OrderNotPlaced(client_order_id=sell.client_order_id, reason="not_submitted"),
         StreamStatus(state="silent", detail="no update for 30 s — «quiet»"),
+        RunUnfinished(reason="cancels were not confirmed", orders=(sell.client_order_id,)),
         PhaseCompleted(phase=Side.SELL),
         FundingRecomputed(
             sell_proceeds=D("1993.95"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.columns import Tone
-from console.domain.events import RunStarted
+from console.domain.events import RunStarted, RunUnfinished
 from console.domain.orders import Side
 from console.domain.reasons import reapproval_outcome
 from console.domain.replay import ReplayIndex
@@ -234,6 +235,13 @@ class ReplayRunView(QWidget):
     def _playing(self, playing: bool) -> None:
         self.play.setText("Pause" if playing else "Play")
 
+    def _shown_status(self, state: RunState, position: int) -> str:
+        """The run's status at the cursor: `unfinished` at the end of a stopped run's record."""
+        at_end = position == len(self.index) - 1 and not self.loading_upto
+        return (
+            "unfinished" if at_end and state.status == "running" and self.stopped else state.status
+        )
+
     def show_position(self, position: int) -> None:
         """Fold to the cursor (from the nearest checkpoint) and show it."""
         state = self.index.state_at_index(position)
@@ -249,12 +257,12 @@ class ReplayRunView(QWidget):
             f"seq <b>{recorded.seq}</b> ({position + 1} of {len(self.index)}{loading}) · "
             f"{html.escape(recorded.event.kind)} · {fmt.clock_time(recorded.ts)}{note}"
         )
-        status: str = state.status
+        status = self._shown_status(state, position)
         halted = f" — {html.escape(state.halted_reason)}" if state.halted_reason else ""
-        at_end = position == len(self.index) - 1 and not self.loading_upto
-        if at_end and status == "running" and self.stopped:  # DESIGN §4: may still be working
-            status = "unfinished"
-            halted = " — no run_completed: orders may still be working; `run` resumes it"
+        if status == "unfinished":  # DESIGN §4: may still be working
+            last = recorded.event
+            why = last.reason if isinstance(last, RunUnfinished) else "no run_completed"
+            halted = f" — {html.escape(why)}: orders may still be working; `run` resumes it"
         colour = status_colour(status).name()
         self.header.setText(
             f"<b>Run {state.run_id}</b> · plan {html.escape(state.plan_id)} · attempt "
@@ -299,7 +307,11 @@ class ReplayRunView(QWidget):
         elif tab == TAB_MONITOR:
             self._refresh_monitor(state)
         elif tab == TAB_SUMMARY:
-            self.summary_page.show_run(compute_summary(state, None), state, self._approved_legs)
+            summary = compute_summary(state, None)
+            shown = self._shown_status(state, self.player.position)
+            if shown != summary.status:
+                summary = replace(summary, status=shown)
+            self.summary_page.show_run(summary, state, self._approved_legs)
         elif tab == TAB_FUNDING:
             self.funding_text.setText(funding_html(self.index, state))
 

@@ -325,6 +325,8 @@ def test_a_run_whose_record_ends_without_run_completed_says_unfinished_at_its_en
     assert view.player.seq == view.index.last_seq
     assert "UNFINISHED" in view.header.text() and "may still be working" in view.header.text()
     assert [r.status for r in window.runs_model.rows()] == ["unfinished"]
+    view.tabs.setCurrentIndex(TAB_SUMMARY)
+    assert "UNFINISHED" in view.summary_page.totals.text()
     view.player.seek(1)
     assert "RUNNING" in view.header.text() and "UNFINISHED" not in view.header.text()
 
