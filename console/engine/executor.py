@@ -428,13 +428,19 @@ class PhaseExecutor:
 
     async def _do_halt(self) -> None:
         reason = self._halt_reason or "halt"
+        unrecorded: JournalWriteError | None = None
         if self.state().halted_reason is None:
-            await self._append(RunHalted(reason=reason))
+            try:
+                await self._append(RunHalted(reason=reason))
+            except JournalWriteError as exc:  # nothing blocks HALT: the cancels still go out
+                unrecorded = exc
         open_ids = self._open_orders()
         if open_ids:
             still_open = await self.orders.cancel(open_ids, "halt", self._started_at())
             if still_open:
                 raise _StopError("halt: cancels were not confirmed")
+        if unrecorded is not None:
+            raise unrecorded
 
     async def _read_broker(self) -> tuple[MarketClock, AccountInfo]:
         """The clock and the account, read again (transient failures retried by the gateway)."""

@@ -278,6 +278,7 @@ class OrderFlow:
 
     async def cancel(self, coids: list[str], why: str, started_at: datetime) -> list[str]:
         """Cancel open orders, wait for confirmations, reconcile; return those still open."""
+        unrecorded: Exception | None = None
         for coid in coids:
             leg = self.folder.leg(coid)
             if leg is None or leg.is_terminal:
@@ -296,11 +297,16 @@ class OrderFlow:
                 if snap.status.is_terminal:
                     continue
             # Journaled first: the why survives a crash before the cancel is confirmed.
-            await self._append(CancelRequested(client_order_id=coid, reason=why))
+            try:
+                await self._append(CancelRequested(client_order_id=coid, reason=why))
+            except Exception as exc:  # a failed journal: the cancel still goes out, then we stop
+                unrecorded = unrecorded or exc
             try:
                 await self.gateway.cancel_order(broker_id)
             except BrokerError as exc:
                 log.warning("cancel_failed", client_order_id=coid, error=str(exc))
+        if unrecorded is not None:
+            raise unrecorded
         # One listing at once: an order that filled before its cancel (the answer "not
         # cancelable") or whose cancel is already done ends here without waiting the grace.
         await self.reconcile(started_at, include_unsent=False)

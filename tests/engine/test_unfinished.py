@@ -170,6 +170,49 @@ def test_a_failed_journal_append_stops_submitting_and_the_run_resumes(tmp_path: 
     execute(go())
 
 
+class _FailsFrom(SqliteJournal):
+    """A journal whose appends fail (a full disk) from the first event of `kind` on."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        super().__init__(path)
+        self.kind = kind
+        self.failing = False
+
+    async def append(self, run_id: str, event: JournalEvent) -> RecordedEvent:
+        self.failing = self.failing or event.kind == self.kind
+        if self.failing:
+            raise sqlite3.OperationalError("database or disk is full")
+        return await super().append(run_id, event)
+
+
+@pytest.mark.parametrize("kind", ["cancel_requested", "run_halted"])
+def test_a_journal_that_fails_never_keeps_a_cancel_from_the_broker(
+    tmp_path: Path, kind: str
+) -> None:
+    """Nothing blocks HALT (or a phase timeout's cancels): the record fails, the cancel goes."""
+    h = Harness(tmp_path, scenario_doc=_stuck())
+    h.settings = h.settings.model_copy(update={"phase_timeout_seconds": Decimal(30)})
+    failing = _FailsFrom(tmp_path / "full.sqlite", kind)
+
+    async def go() -> None:
+        executor = PhaseExecutor(h.gateway, failing, h.settings, tuning=FAST)
+        if kind == "run_halted":
+            loop = asyncio.get_running_loop()
+            loop.call_later(0.5, executor.halt, "operator halt")
+        else:
+            h.settings = h.settings.model_copy(update={"phase_timeout_seconds": Decimal(1)})
+            executor.settings = h.settings
+        state = await executor.start(await h.preview())
+        assert executor.unfinished is not None and "journal append failed" in (
+            executor.unfinished.reason
+        )
+        aapl = h.broker.exchange.order_by_client_id(state.legs[0].client_order_id)
+        assert aapl is not None and aapl.status is OrderStatus.CANCELED  # the cancel went out
+        failing.close()
+
+    execute(go())
+
+
 class _Deaf(SimBroker):
     """A sim whose update stream never delivers anything (a stream that is down)."""
 
