@@ -13,7 +13,7 @@ from console.domain.errors import InputError
 from console.domain.events import RecordedEvent, RunUnfinished
 from console.domain.fold import fold
 from console.domain.replay import replay_json
-from console.domain.runstate import RunState
+from console.domain.runstate import RunState, reported_status
 
 
 def replay_command(args: argparse.Namespace) -> int:
@@ -55,11 +55,11 @@ def replay_command(args: argparse.Namespace) -> int:
         events = journal.events(run.run_id, upto_seq=at)
         state = fold(events)
         head = journal.head_hash(run.run_id, upto_seq=at)
-        stopped = journal.reported_status(run) == "unfinished"
+        executing = journal.executing(run.plan_digest)
     at_seq = min(at, run.last_seq)
     report = replay_json(state, at, run.last_seq)
-    # The record ends without run_completed and no process executes it: orders may still work.
-    unfinished = at_seq == run.last_seq and stopped
+    shown = reported_status(state.status, executing=executing, at_end=at_seq == run.last_seq)
+    unfinished = shown == "unfinished"
     working = [leg.client_order_id for leg in state.legs if leg.intent and not leg.is_terminal]
     last = events[-1].event if events else None
     why = last.reason if isinstance(last, RunUnfinished) else None  # a crash leaves no reason

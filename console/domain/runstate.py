@@ -180,9 +180,10 @@ def run_state_json(state: RunState) -> dict[str, Any]:
     }
 
 
-def reported_status(status: str, *, executing: bool) -> str:
+def reported_status(status: str, *, executing: bool, at_end: bool = True) -> str:
     """A run's status as reports show it: `unfinished` when stopped without run_completed.
 
-    No run_completed and no live executor means orders may still be working; `run` resumes it.
+    At the end of its record, no run_completed and no live executor means orders may still be
+    working; `run` resumes it. Before the end (replay's cursor) the status is the fold's.
     """
-    return "unfinished" if status == "running" and not executing else status
+    return "unfinished" if at_end and status == "running" and not executing else status

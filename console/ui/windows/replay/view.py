@@ -25,7 +25,7 @@ from console.domain.orders import Side
 from console.domain.reasons import reapproval_outcome
 from console.domain.replay import ReplayIndex
 from console.domain.rows import MonitorRow
-from console.domain.runstate import RunState
+from console.domain.runstate import RunState, reported_status
 from console.domain.summary import approved_planned, compute_summary, phase_progress
 from console.ui import fmt
 from console.ui.models.table_model import RecordTableModel
@@ -100,12 +100,12 @@ class ReplayRunView(QWidget):
     """Header, transport, timeline and the live pages, all showing the state at the cursor."""
 
     def __init__(
-        self, index: ReplayIndex, settings: QSettings | None = None, *, stopped: bool = False
+        self, index: ReplayIndex, settings: QSettings | None = None, *, executing: bool = True
     ) -> None:
         super().__init__()
         self.setObjectName("replayRunView")
         self.index = index
-        self.stopped = stopped  # no run_completed and no live executor: `unfinished` at the end
+        self.executing = executing  # a live process executes the run (else `unfinished` at its end)
         first = index.events[0].event
         self._approved_legs = first.legs if isinstance(first, RunStarted) else ()
         self.player = ReplayPlayer(index, self)
@@ -238,9 +238,7 @@ class ReplayRunView(QWidget):
     def _shown_status(self, state: RunState, position: int) -> str:
         """The run's status at the cursor: `unfinished` at the end of a stopped run's record."""
         at_end = position == len(self.index) - 1 and not self.loading_upto
-        return (
-            "unfinished" if at_end and state.status == "running" and self.stopped else state.status
-        )
+        return reported_status(state.status, executing=self.executing, at_end=at_end)
 
     def show_position(self, position: int) -> None:
         """Fold to the cursor (from the nearest checkpoint) and show it."""

@@ -396,11 +396,9 @@ class ReplayWindow(QMainWindow):
         run_id = index.run_id
         self._drop_view()
         self.placeholder.hide()
-        summary = (
-            next((r for r in self.replay.runs if r.run_id == run_id), None) if self.replay else None
-        )
-        stopped = summary is not None and summary.status == "unfinished"
-        view = ReplayRunView(index, self._settings, stopped=stopped)
+        listed = self.runs_model.row_by_key(run_id)  # as `journal runs` reports it
+        executing = listed is None or listed.status != "unfinished"
+        view = ReplayRunView(index, self._settings, executing=executing)
         self.view = view
         self._layout.addWidget(view, 1)
         self.events_model.set_events(index.events, [p.seq for p in index.problems])
