@@ -201,30 +201,44 @@ def test_a_server_without_the_stream_is_followed_by_rest_at_once(
     assert said and said[0].startswith("the order stream is not connected"), said
 
 
+def _run_dropping_the_stream(
+    capsys: pytest.CaptureFixture[str],
+    tmp: Path,
+    emu: AlpacaEmulator,
+    after_s: float,
+    *,
+    for_good: bool,
+) -> tuple[Result, list[PhaseCompleted]]:
+    """A run whose stream drops `after_s` after it connects (and stays down, `for_good`)."""
+    plan = _plan(_item("AAA", "SELL", "-100"), _item("BUY1", "BUY", "100"))
+
+    def drop() -> None:
+        deadline = time.monotonic() + 10
+        while emu.stream_connections == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(after_s)
+        if for_good:
+            emu.set_faults(stream_unavailable=True)
+        emu.drop_stream()
+
+    thread = threading.Thread(target=drop, daemon=True)
+    thread.start()
+    result = _run(capsys, tmp, plan, "--phase-timeout", "10")
+    thread.join(timeout=10)
+    with SqliteJournal(tmp / "j.sqlite", read_only=True) as journal:
+        events = [recorded.event for recorded in journal.all_events()]
+    return result, [e for e in events if isinstance(e, PhaseCompleted)]
+
+
 def test_a_stream_lost_mid_phase_is_replaced_by_rest_within_seconds(
     start: Start, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The stream drops before the fills and cannot reconnect: REST finds them in seconds."""
     emu = start(_scenario(fills={"latency_ms": 1500}))
-    plan = _plan(_item("AAA", "SELL", "-100"), _item("BUY1", "BUY", "100"))
-
-    def lose_the_stream() -> None:
-        deadline = time.monotonic() + 10
-        while emu.stream_connections == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.6)  # the phase is waiting for updates on a live stream by then
-        emu.set_faults(stream_unavailable=True)
-        emu.drop_stream()
-
-    thread = threading.Thread(target=lose_the_stream, daemon=True)
-    thread.start()
-    # Noticing only after 15 s of quiet, the sell phase used to time out at 10 s.
-    result = _run(capsys, tmp_path, plan, "--phase-timeout", "10")
-    thread.join(timeout=10)
+    # 0.6 s in, the phase is waiting for updates on a live stream. Noticing only after 15 s of
+    # quiet, the sell phase used to time out at 10 s.
+    result, phases = _run_dropping_the_stream(capsys, tmp_path, emu, 0.6, for_good=True)
     assert result.code == 0, result.err
-    with SqliteJournal(tmp_path / "j.sqlite", read_only=True) as journal:
-        events = [recorded.event for recorded in journal.all_events()]
-    phases = [e for e in events if isinstance(e, PhaseCompleted)]
     assert len(phases) == 2 and all(not phase.timed_out for phase in phases)
 
 
@@ -233,24 +247,10 @@ def test_a_quick_stream_reconnect_is_followed_by_one_listing_of_the_orders(
 ) -> None:
     """Fills made while the stream was down are never sent: a reconnect means look now."""
     emu = start(_scenario(fills={"latency_ms": 1000}))
-    plan = _plan(_item("AAA", "SELL", "-100"), _item("BUY1", "BUY", "100"))
-
-    def drop_once() -> None:
-        deadline = time.monotonic() + 10
-        while emu.stream_connections == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.3)  # the sell was sent; its fill comes while the stream is down
-        emu.drop_stream()
-
-    thread = threading.Thread(target=drop_once, daemon=True)
-    thread.start()
-    # Live again after alpaca-py's ~1 s backoff, the stream never says what it missed: the
-    # phase used to wait for 15 s of quiet and time out here at 10 s.
-    result = _run(capsys, tmp_path, plan, "--phase-timeout", "10")
-    thread.join(timeout=10)
+    # 0.3 s in, the sell was sent; its fill comes while the stream is down. Live again after
+    # alpaca-py's ~1 s backoff, the stream never says what it missed: the phase used to wait
+    # for 15 s of quiet and time out here at 10 s.
+    result, phases = _run_dropping_the_stream(capsys, tmp_path, emu, 0.3, for_good=False)
     assert result.code == 0, result.err
     assert emu.stream_connections >= 2
-    with SqliteJournal(tmp_path / "j.sqlite", read_only=True) as journal:
-        events = [recorded.event for recorded in journal.all_events()]
-    phases = [e for e in events if isinstance(e, PhaseCompleted)]
     assert len(phases) == 2 and all(not phase.timed_out for phase in phases)
